@@ -1,0 +1,220 @@
+"""Kernels written once against an array namespace ``xp`` (numpy, cupy, jax.numpy).
+
+``ELEMENTWISE`` maps plexgrad op names to the namespace's function names;
+``BUILDERS`` maps op names to functions that build a kernel from ``xp``.
+``OP_NAMES`` is known without importing any array library, so a backend can
+declare its coverage before it is loaded.  Backends override entries where their
+library differs.
+"""
+
+__all__ = ["ELEMENTWISE", "BUILDERS", "OP_NAMES", "build_kernels"]
+
+ELEMENTWISE = {
+    "neg": "negative", "abs": "abs", "exp": "exp", "log": "log", "sqrt": "sqrt",
+    "sin": "sin", "cos": "cos", "tan": "tan", "tanh": "tanh", "asin": "arcsin", "acos": "arccos",
+    "atan": "arctan", "sinh": "sinh", "cosh": "cosh", "sign": "sign", "floor": "floor",
+    "ceil": "ceil", "round": "round", "trunc": "trunc", "log1p": "log1p", "expm1": "expm1",
+    "log2": "log2", "log10": "log10", "logical_not": "logical_not", "bitwise_not": "invert",
+    "isnan": "isnan", "isinf": "isinf", "isfinite": "isfinite", "square": "square",
+    "add": "add", "sub": "subtract", "mul": "multiply", "div": "true_divide", "pow": "power",
+    "maximum": "maximum", "minimum": "minimum", "atan2": "arctan2", "remainder": "remainder",
+    "fmod": "fmod", "floor_divide": "floor_divide", "eq": "equal", "ne": "not_equal",
+    "lt": "less", "le": "less_equal", "gt": "greater", "ge": "greater_equal",
+    "logical_and": "logical_and", "logical_or": "logical_or", "logical_xor": "logical_xor",
+    "bitwise_and": "bitwise_and", "bitwise_or": "bitwise_or", "bitwise_xor": "bitwise_xor",
+    "bitwise_left_shift": "left_shift", "bitwise_right_shift": "right_shift",
+}
+
+
+def _relu(xp):
+    maximum = xp.maximum
+
+    def relu(x):
+        return maximum(x, 0)
+    return relu
+
+
+def _sigmoid(xp):
+    tanh = xp.tanh
+
+    def sigmoid(x):
+        return tanh(x * 0.5) * 0.5 + 0.5
+    return sigmoid
+
+
+def _reciprocal(xp):
+    def reciprocal(x):
+        return 1 / x
+    return reciprocal
+
+
+def _rsqrt(xp):
+    sqrt = xp.sqrt
+
+    def rsqrt(x):
+        return 1 / sqrt(x)
+    return rsqrt
+
+
+def _where(xp):
+    return xp.where
+
+
+def _reduction(name):
+    def build(xp):
+        function = getattr(xp, name)
+
+        def reduce(x, dims, keepdim):
+            return function(x, axis=dims, keepdims=keepdim)
+        return reduce
+    return build
+
+
+def _arg_reduction(name):
+    def build(xp):
+        function = getattr(xp, name)
+
+        def reduce(x, dim, keepdim):
+            if dim is None:
+                result = function(x.reshape(-1))
+                return result.reshape((1,) * x.ndim) if keepdim else result
+            return function(x, axis=dim, keepdims=keepdim)
+        return reduce
+    return build
+
+
+def _scan(name):
+    def build(xp):
+        function = getattr(xp, name)
+
+        def scan(x, dim):
+            return function(x, axis=dim)
+        return scan
+    return build
+
+
+def _reshape(xp):
+    def reshape(x, shape):
+        return x.reshape(shape)
+    return reshape
+
+
+def _permute(xp):
+    transpose = xp.transpose
+
+    def permute(x, dims):
+        return transpose(x, dims)
+    return permute
+
+
+def _expand(xp):
+    return xp.broadcast_to
+
+
+def _getitem(xp):
+    def getitem(x, key):
+        return x[key]
+    return getitem
+
+
+def _index_put(xp):
+    def index_put(x, key, values, accumulate):
+        result = x.copy()
+        if accumulate:
+            xp.add.at(result, key, values)
+        else:
+            result[key] = values
+        return result
+    return index_put
+
+
+def _cat(xp):
+    concatenate = xp.concatenate
+
+    def cat(*arrays_and_dim):
+        *arrays, dim = arrays_and_dim
+        return concatenate(arrays, axis=dim)
+    return cat
+
+
+def _flip(xp):
+    def flip(x, dims):
+        return xp.flip(x, axis=dims)
+    return flip
+
+
+def _matmul(xp):
+    return xp.matmul
+
+
+def _copy(xp):
+    def copy(x):
+        return x.copy()
+    return copy
+
+
+def _full(xp):
+    def full(shape, value, dtype, native_dtype):
+        return xp.full(shape, value, dtype=native_dtype)
+    return full
+
+
+def _arange(xp):
+    def arange(start, end, step, dtype, native_dtype):
+        return xp.arange(start, end, step, dtype=native_dtype)
+    return arange
+
+
+BUILDERS = {
+    "relu": _relu, "sigmoid": _sigmoid, "reciprocal": _reciprocal, "rsqrt": _rsqrt, "where": _where,
+    "sum": _reduction("sum"), "prod": _reduction("prod"), "amax": _reduction("max"),
+    "amin": _reduction("min"), "all": _reduction("all"), "any": _reduction("any"),
+    "argmax": _arg_reduction("argmax"), "argmin": _arg_reduction("argmin"),
+    "cumsum": _scan("cumsum"), "cumprod": _scan("cumprod"),
+    "reshape": _reshape, "permute": _permute, "expand": _expand, "getitem": _getitem,
+    "index_put": _index_put, "cat": _cat, "flip": _flip, "matmul": _matmul, "copy": _copy,
+    "full": _full, "arange": _arange,
+}
+
+OP_NAMES = frozenset(ELEMENTWISE) | frozenset(BUILDERS) | {"cast"}
+
+
+def build_kernels(xp, native_dtype):
+    """The kernel dict for namespace ``xp``; ``native_dtype`` maps plexgrad dtypes to xp's."""
+    kernels = {name: getattr(xp, attribute) for name, attribute in ELEMENTWISE.items()}
+    for name, builder in BUILDERS.items():
+        kernels[name] = builder(xp)
+
+    def cast(x, dtype):
+        return x.astype(native_dtype(dtype))
+    kernels["cast"] = cast
+    return kernels
+
+
+def _gather(xp):
+    def gather(x, index, dim):
+        if index.shape != x.shape:
+            limits = tuple(slice(None) if d == dim else slice(0, index.shape[d]) for d in range(x.ndim))
+            x = x[limits]
+        return xp.take_along_axis(x, index, axis=dim)
+    return gather
+
+
+def scatter_positions(xp, index, dim):
+    """Full index tuple addressing ``index``'s positions, with ``index`` itself along ``dim``."""
+    positions = list(xp.indices(index.shape, sparse=True))
+    positions[dim] = index
+    return tuple(positions)
+
+
+def _scatter_add(xp):
+    def scatter_add(x, index, src, dim):
+        result = x.copy()
+        source = src[tuple(slice(0, extent) for extent in index.shape)]
+        xp.add.at(result, scatter_positions(xp, index, dim), source)
+        return result
+    return scatter_add
+
+
+BUILDERS.update({"gather": _gather, "scatter_add": _scatter_add})
+OP_NAMES = frozenset(ELEMENTWISE) | frozenset(BUILDERS) | {"cast"}

@@ -1,0 +1,19 @@
+"""The pluggy hook through which every backend, built in or third party, declares itself."""
+
+__all__ = ["PROJECT", "API_VERSION", "hookimpl", "hookspec", "BackendHooks"]
+
+import pluggy
+
+PROJECT = "plexgrad"
+
+API_VERSION = 1
+"""The plugin API version this plexgrad speaks; a declaration for another is reported incompatible."""
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+class BackendHooks:
+    @hookspec
+    def plexgrad_backends(self):
+        """Return a list of ``plexgrad.backends.BackendDeclaration`` for the backends this plugin provides."""

@@ -1,0 +1,154 @@
+"""The backward pass: walk the recorded graph from the outputs in dependency order,
+sum the gradients reaching each node, run its rule, and hand leaf gradients to
+``.grad`` (``backward``) or back to the caller (``autograd.grad``)."""
+
+__all__ = ["run_backward"]
+
+from .grad_mode import state as grad_state
+from .node import Node
+
+
+def _dependencies(root_nodes):
+    """Count, for each node reachable from the roots, the edges that point at it."""
+    counts = {}
+    stack = list(root_nodes)
+    seen = set(root_nodes)
+    while stack:
+        node = stack.pop()
+        for edge in node.edges:
+            if type(edge) is Node:
+                counts[edge] = counts.get(edge, 0) + 1
+                if edge not in seen:
+                    seen.add(edge)
+                    stack.append(edge)
+    return counts
+
+
+def _apply_tensor_hooks(hooks, grad):
+    for hook in hooks:
+        replaced = hook(grad)
+        if replaced is not None:
+            grad = replaced
+    return grad
+
+
+def run_backward(roots, retain_graph, create_graph, capture=None):
+    """Run the backward pass.
+
+    ``roots`` is a list of ``(tensor, gradient)``.  With ``capture`` (a list of input
+    tensors, for ``autograd.grad``) the gradients reaching those tensors are returned
+    in order and ``.grad`` is left alone; otherwise leaf gradients accumulate into
+    ``.grad``.
+    """
+    buffers = {}
+    leaf_buffers = {}
+    for tensor, gradient in roots:
+        node = tensor._grad_fn
+        if node is not None:
+            buffers[node] = buffers[node] + gradient if node in buffers else gradient
+        else:
+            _add_leaf(leaf_buffers, tensor, gradient)
+
+    capture_nodes = None
+    if capture is not None:
+        capture_nodes = {t._grad_fn: None for t in capture if t._grad_fn is not None}
+
+    previous_mode = grad_state.enabled
+    grad_state.enabled = create_graph
+    try:
+        counts = _dependencies(list(buffers))
+        ready = [node for node in buffers if counts.get(node, 0) == 0]
+        while ready:
+            node = ready.pop()
+            grad = buffers.pop(node)
+            if node.pre_hooks:
+                grad = _apply_tensor_hooks(node.pre_hooks, grad)
+            if capture_nodes is not None and node in capture_nodes:
+                capture_nodes[node] = grad
+            input_grads = node.rule.backward(node, grad)
+            if node.hooks:
+                for hook in node.hooks:
+                    hook(input_grads, (grad,))
+            if not retain_graph:
+                node.release()
+            for edge, input_grad in zip(node.edges, input_grads):
+                if edge is None:
+                    continue
+                if type(edge) is Node:
+                    if input_grad is not None:
+                        existing = buffers.get(edge)
+                        buffers[edge] = input_grad if existing is None else existing + input_grad
+                    remaining = counts[edge] - 1
+                    counts[edge] = remaining
+                    if remaining == 0:
+                        if edge in buffers:
+                            ready.append(edge)
+                        else:
+                            _skip_subgraph(edge, counts, buffers, ready)
+                elif input_grad is not None:
+                    _add_leaf(leaf_buffers, edge, input_grad)
+
+        if capture is not None:
+            results = []
+            for tensor in capture:
+                if tensor._grad_fn is not None:
+                    results.append(capture_nodes.get(tensor._grad_fn))
+                else:
+                    entry = leaf_buffers.get(id(tensor))
+                    results.append(None if entry is None else _run_leaf_hooks(entry[0], entry[1]))
+            return results
+
+        handed_out = {id(gradient) for _, gradient in roots}
+        for leaf, gradient in leaf_buffers.values():
+            _accumulate(leaf, gradient, create_graph, handed_out)
+        return None
+    finally:
+        grad_state.enabled = previous_mode
+
+
+def _skip_subgraph(node, counts, buffers, ready):
+    """A node every path to which carried no gradient: release its inputs' counts too."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        for edge in current.edges:
+            if type(edge) is Node:
+                remaining = counts[edge] - 1
+                counts[edge] = remaining
+                if remaining == 0:
+                    if edge in buffers:
+                        ready.append(edge)
+                    else:
+                        stack.append(edge)
+
+
+def _add_leaf(leaf_buffers, leaf, gradient):
+    key = id(leaf)
+    entry = leaf_buffers.get(key)
+    if entry is None:
+        leaf_buffers[key] = [leaf, gradient]
+    else:
+        entry[1] = entry[1] + gradient
+
+
+def _run_leaf_hooks(leaf, gradient):
+    extra = leaf._extra
+    if extra is not None and extra.get("hooks"):
+        gradient = _apply_tensor_hooks(extra["hooks"], gradient)
+    return gradient
+
+
+def _accumulate(leaf, gradient, create_graph, handed_out):
+    """AccumulateGrad: ``leaf.grad = gradient`` the first time, ``leaf.grad += gradient`` after."""
+    gradient = _run_leaf_hooks(leaf, gradient)
+    existing = leaf._grad
+    if existing is None:
+        if not create_graph:
+            if id(gradient) in handed_out or gradient._base is not None or gradient._grad_fn is not None:
+                gradient = gradient.detach().clone()
+            handed_out.add(id(gradient))
+        leaf._grad = gradient
+    elif create_graph or existing._grad_fn is not None:
+        leaf._grad = existing + gradient
+    else:
+        existing._add_in_place(gradient)

@@ -1,0 +1,144 @@
+"""Graph nodes: one ``Node`` per differentiable op application.
+
+A node knows its op's backward rule, the edges to its inputs' nodes (or to leaf
+tensors, which accumulate into ``.grad``), and what the rule needs saved.  Saved
+tensors are checked against their version counters when unpacked, and freed after a
+backward pass unless ``retain_graph=True``.
+"""
+
+__all__ = ["Node", "AccumulateGrad", "FREED"]
+
+FREED = object()
+
+
+class Node:
+    """A recorded op application; what ``tensor.grad_fn`` returns."""
+
+    __slots__ = ("rule", "edges", "saved", "versions", "params", "output_data", "output_meta",
+                 "pre_hooks", "hooks", "input_meta", "__weakref__")
+
+    def __init__(self, rule, edges, saved, params, input_meta):
+        self.rule = rule
+        self.edges = edges
+        self.saved = saved
+        self.versions = tuple(tensor._version_counter() for tensor in saved) if saved else None
+        self.params = params
+        self.output_data = None
+        self.output_meta = None
+        self.pre_hooks = None
+        self.hooks = None
+        self.input_meta = input_meta
+
+    def name(self):
+        return self.rule.node_name
+
+    def __repr__(self):
+        return f"<{self.rule.node_name} object at {id(self):#x}>"
+
+    @property
+    def next_functions(self):
+        """Tuples ``(node, 0)`` for each input: its grad_fn, an AccumulateGrad for a leaf, or None."""
+        result = []
+        for edge in self.edges:
+            if edge is None or isinstance(edge, Node):
+                result.append((edge, 0))
+            else:
+                result.append((AccumulateGrad.for_leaf(edge), 0))
+        return tuple(result)
+
+    @property
+    def saved_tensors(self):
+        """The tensors the backward rule needs, checked against in-place modification."""
+        saved = self.saved
+        if saved is FREED:
+            raise RuntimeError(
+                "Trying to backward through the graph a second time (or directly access saved tensors "
+                "after they have already been freed). Saved intermediate values of the graph are freed "
+                "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+                "backward through the graph a second time or if you need to access saved tensors after "
+                "calling backward."
+            )
+        if saved:
+            for tensor, expected in zip(saved, self.versions):
+                current = tensor._version_counter()
+                if current != expected:
+                    raise RuntimeError(
+                        "one of the variables needed for gradient computation has been modified by an "
+                        f"inplace operation: [{tensor.type()} {list(tensor.shape)}] is at version {current}; "
+                        f"expected version {expected} instead. Hint: the backward of {self.rule.node_name} "
+                        "needs it unchanged; use an out-of-place operation or .clone() it before modifying."
+                    )
+        return saved
+
+    def saved_output(self):
+        """The op's output as a tensor whose grad_fn is this node (so double backward works)."""
+        if self.saved is FREED:
+            self.saved_tensors  # raises the freed-graph error
+        from ..tensor import Tensor
+        dtype, device = self.output_meta
+        return Tensor._from_node(self.output_data, dtype, device, self)
+
+    def release(self):
+        """Free what backward needed (called after backward without retain_graph)."""
+        if self.saved or self.output_data is not None:
+            self.saved = FREED
+            self.output_data = None
+
+    def register_hook(self, hook):
+        """Call ``hook(grad_inputs, grad_outputs)`` after this node's backward runs."""
+        if self.hooks is None:
+            self.hooks = []
+        self.hooks.append(hook)
+        return _RemovableHandle(self.hooks, hook)
+
+    def register_prehook(self, hook):
+        """Call ``hook(grad_outputs)`` before this node's backward runs."""
+        if self.pre_hooks is None:
+            self.pre_hooks = []
+        self.pre_hooks.append(hook)
+        return _RemovableHandle(self.pre_hooks, hook)
+
+
+class AccumulateGrad:
+    """The node that stores a leaf tensor's gradient in ``.grad`` (as in torch)."""
+
+    __slots__ = ("variable", "__weakref__")
+
+    def __init__(self, variable):
+        self.variable = variable
+
+    @staticmethod
+    def for_leaf(tensor):
+        extra = tensor._extras()
+        node = extra.get("accumulate_grad")
+        if node is None:
+            node = extra["accumulate_grad"] = AccumulateGrad(tensor)
+        return node
+
+    def name(self):
+        return "AccumulateGrad"
+
+    next_functions = ()
+
+    def __repr__(self):
+        return f"<AccumulateGrad object at {id(self):#x}>"
+
+
+class _RemovableHandle:
+    """Returned by ``register_hook``; ``.remove()`` unregisters the hook."""
+
+    __slots__ = ("_hooks", "_hook")
+
+    def __init__(self, hooks, hook):
+        self._hooks = hooks
+        self._hook = hook
+
+    def remove(self):
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.remove()

@@ -1,0 +1,158 @@
+"""In-place operations: ``add_``, ``x += y``, ``x[...] = v``, ``zero_``, ``fill_``...
+
+An in-place op computes its result out of place, then writes it into the target's
+storage: directly on mutable backends, as a functional scatter into the root plus a
+refresh of every view on immutable ones.  The target keeps its identity, the
+storage's version counter goes up (so autograd can refuse stale saved tensors), and
+the target takes over the result's autograd history.
+"""
+
+__all__ = ["assign_in_place", "check_in_place", "snapshot", "in_place", "make_in_place_method"]
+
+from .autograd.grad_mode import state as grad_state
+from .op import Rule, cast, record
+from .tensor import Tensor, make_tensor
+from .views import device_flat_index, flat_index, is_immutable, refresh_views, root_of
+
+
+def check_in_place(target, recording):
+    """torch's refusals: in-place on a leaf (or a view of one) that requires grad."""
+    if not grad_state.enabled:
+        return
+    root = root_of(target)
+    if target._grad_fn is None and target._requires_grad and target._base is None:
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation. "
+                           "Wrap the update in `with plexgrad.no_grad():` or operate on .detach().")
+    if target._base is not None and root._grad_fn is None and root._requires_grad:
+        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place "
+                           "operation. Wrap the update in `with plexgrad.no_grad():`.")
+
+
+def snapshot(target):
+    """An independent copy of ``target`` carrying its autograd history (for rules that save it)."""
+    backend = target._backend()
+    data = target._data.copy() if backend.mutable else target._data
+    copy = make_tensor(data, target._dtype, target._device)
+    copy._grad_fn = target._grad_fn
+    copy._requires_grad = target._requires_grad
+    return copy
+
+
+def _check_cast(target, result):
+    if result._dtype is target._dtype:
+        return result
+    if result._dtype.category > target._dtype.category:
+        raise RuntimeError(f"result type {_title(result._dtype)} can't be cast to the desired output type "
+                           f"{_title(target._dtype)}")
+    return cast(result, target._dtype)
+
+
+def _title(dtype):
+    from .legacy import scalar_type_name
+    return scalar_type_name(dtype)
+
+
+def _write(target, result_data):
+    """Write values into target's storage (broadcasting) and bump the storage version."""
+    backend = target._backend()
+    root = root_of(target)
+    if backend.mutable:
+        destination = backend.owned(target._data)
+        if destination is not target._data:  # numpy returned a scalar for a 0-d result
+            target._data = destination
+        try:
+            backend.assign(destination, result_data)
+        except ValueError as error:
+            if "read-only" in str(error):
+                raise RuntimeError(
+                    "unsupported operation: more than one element of the written-to tensor refers to a single "
+                    "memory location (or the memory is read-only). Please clone() the tensor before performing "
+                    "the operation.") from None
+            raise
+    else:
+        shape = tuple(target._data.shape)
+        kernels = backend.kernels
+        values = result_data
+        if tuple(values.shape) != shape:
+            values = kernels["expand"](values, shape)
+        if target._base is None:
+            target._data = values
+        else:
+            positions = device_flat_index(target)
+            if _overlapping(target):
+                raise RuntimeError(
+                    "unsupported operation: more than one element of the written-to tensor refers to a single "
+                    "memory location. Please clone() the tensor before performing the operation.")
+            root._data = backend.scatter_flat(root._data, positions, values)
+        refresh_views(root)
+    root._storage_version += 1
+
+
+def _overlapping(view):
+    positions = flat_index(view).reshape(-1)
+    import numpy
+    return numpy.unique(positions).size != positions.size
+
+
+def _copy_slices_backward(node, grad):
+    shape = node.params[1]
+    positions = node.params[0]
+    from .factories import tensor as make
+    index = make(positions.reshape(-1), device=grad._device)
+    flat = grad.reshape(-1)
+    from .ops.indexing import index_put
+    grad_root = index_put(flat, (index,), flat.new_zeros(()), False).reshape(tuple(grad._data.shape))
+    grad_value = flat[index].reshape(shape)
+    return (grad_root, grad_value)
+
+
+_COPY_SLICES = Rule("CopySlices", _copy_slices_backward)
+
+
+def assign_in_place(target, result, recording=None):
+    """Make ``target`` hold ``result`` (broadcast and cast to it) in place; returns ``target``."""
+    if recording is None:
+        recording = grad_state.enabled and (target._requires_grad or result._requires_grad)
+    result = _check_cast(target, result)
+    root = root_of(target)
+    previous_root = None
+    if recording and target._base is not None:
+        previous_root = snapshot(root)
+    _write(target, result._data)
+    if not recording:
+        return target
+    if target._base is None:
+        target._grad_fn = result._grad_fn
+        target._requires_grad = result._requires_grad
+        return target
+    # a view was written: the root's history now runs through CopySlices
+    if tuple(result._data.shape) != tuple(target._data.shape):
+        result = result.expand(tuple(target._data.shape))
+    positions = flat_index(target)
+    record(_COPY_SLICES, (previous_root, result), root, (), (positions, tuple(target._data.shape)))
+    target._grad_fn = result._grad_fn
+    target._requires_grad = result._requires_grad
+    return target
+
+
+def in_place(function, target, *args, **kwargs):
+    """Run ``function(target, *args)`` and write the result into ``target``; returns ``target``."""
+    recording = grad_state.enabled and (target._requires_grad or any(
+        isinstance(a, Tensor) and a._requires_grad for a in args))
+    check_in_place(target, recording)
+    source = snapshot(target) if recording else target
+    result = function(source, *args, **kwargs)
+    if not isinstance(result, Tensor):
+        raise TypeError(f"in-place op produced {type(result).__name__}, not a Tensor")
+    return assign_in_place(target, result, recording)
+
+
+def make_in_place_method(function, name):
+    """``tensor.op_(...)`` from the out-of-place ``op``."""
+    def method(self, *args, **kwargs):
+        return in_place(function, self, *args, **kwargs)
+    method.__name__ = name
+    method.__qualname__ = f"Tensor.{name}"
+    method.__doc__ = f"In-place version of :meth:`{name[:-1]}`; returns self."
+    return method
+

@@ -1,0 +1,287 @@
+"""Reductions: sum, mean, prod, amax/amin, max/min with indices, argmax/argmin, all/any,
+cumsum/cumprod.  ``dim`` takes an int or a tuple, ``keepdim`` keeps reduced
+dimensions; numpy's ``axis``/``keepdims`` are accepted as aliases."""
+
+__all__ = ["sum", "mean", "prod", "amax", "amin", "max", "min", "argmax", "argmin", "all", "any",
+           "cumsum", "cumprod", "reduction_args", "expand_reduced", "gather", "scatter_add"]
+
+import collections
+
+from .. import dtypes
+from ..op import apply, cast, declare
+from ..shapes import normalize_dims, wrap_dim
+from ..tensor import Tensor
+
+_INTEGRAL_TO_LONG = (dtypes.BOOL, dtypes.INTEGER)
+
+values_indices = collections.namedtuple("values_indices", ["values", "indices"])
+
+
+def reduction_args(input, dim, keepdim, axis, keepdims):
+    """Merge torch's ``dim``/``keepdim`` with numpy's ``axis``/``keepdims``."""
+    if axis is not None:
+        if dim is not None:
+            raise TypeError("pass either dim= or axis=, not both")
+        dim = axis
+    if keepdims is not None:
+        keepdim = keepdims
+    ndim = input._data.ndim
+    dims = normalize_dims(dim, ndim) if ndim else None
+    return dims, bool(keepdim)
+
+
+def expand_reduced(grad, input_shape, dims, keepdim):
+    """Broadcast a reduction's gradient back over the reduced dimensions."""
+    if dims is None:
+        return grad.expand(input_shape)
+    if not keepdim:
+        kept = list(input_shape)
+        for d in dims:
+            kept[d] = 1
+        grad = grad.reshape(tuple(kept))
+    return grad.expand(input_shape)
+
+
+def _sum_backward(node, grad):
+    input_shape, dims, keepdim = node.params
+    return (expand_reduced(grad, input_shape, dims, keepdim),)
+
+
+_sum_op = declare("sum", _sum_backward, doc="sum over dims")
+
+
+def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
+    """Sum of elements, over ``dim`` (int or tuple) or all of them.  Integers sum to int64."""
+    dims, keepdim = reduction_args(input, dim, keepdim, axis, keepdims)
+    if dtype is not None:
+        input = cast(input, dtypes.as_dtype(dtype))
+    elif input._dtype.category in _INTEGRAL_TO_LONG:
+        input = cast(input, dtypes.int64)
+    shape = input._data.shape
+    return apply(_sum_op, (input,), (dims, keepdim), node_params=(shape, dims, keepdim))
+
+
+def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
+    """Mean of elements, over ``dim`` or all of them (floating dtypes only)."""
+    if dtype is not None:
+        input = cast(input, dtypes.as_dtype(dtype))
+    if input._dtype.category != dtypes.FLOATING:
+        raise RuntimeError(
+            "mean(): could not infer output dtype. Input dtype must be either a floating point or complex "
+            f"dtype. Got: {input._dtype}. Convert first, e.g. tensor.float().mean()"
+        )
+    dims, keepdim = reduction_args(input, dim, keepdim, axis, keepdims)
+    shape = input._data.shape
+    count = 1
+    for d in (range(len(shape)) if dims is None else dims):
+        count *= shape[d]
+    total = apply(_sum_op, (input,), (dims, keepdim), node_params=(shape, dims, keepdim))
+    return total / count if count else total * float("nan")
+
+
+def _prod_backward(node, grad):
+    (input,) = node.saved_tensors
+    input_shape, dims, keepdim = node.params
+    result = expand_reduced(node.saved_output(), input_shape, dims, keepdim)
+    grad = expand_reduced(grad, input_shape, dims, keepdim)
+    is_zero = input == 0
+    reduce_dims = dims if dims is not None else tuple(range(len(input_shape)))
+    zero_count = expand_reduced(sum(is_zero, reduce_dims, keepdim=True), input_shape, reduce_dims, True)
+    nonzero_product = expand_reduced(prod(input.where(~is_zero, 1), reduce_dims, keepdim=True),
+                                     input_shape, reduce_dims, True)
+    # the product of the other elements: result / x without zeros, else the product of the non-zeros
+    # at the single zero, and 0 everywhere when two or more elements are zero
+    others = (result / input.where(~is_zero, 1)).where(zero_count == 0, 0)
+    others = others.where(~is_zero, nonzero_product.where(zero_count == 1, 0))
+    return (grad * others,)
+
+
+_prod_op = declare("prod", _prod_backward)
+
+
+def prod(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
+    """Product of elements, over ``dim`` or all of them."""
+    dims, keepdim = reduction_args(input, dim, keepdim, axis, keepdims)
+    if dtype is not None:
+        input = cast(input, dtypes.as_dtype(dtype))
+    elif input._dtype.category in _INTEGRAL_TO_LONG:
+        input = cast(input, dtypes.int64)
+    return apply(_prod_op, (input,), (dims, keepdim), save=(0,), save_output=True,
+                 node_params=(input._data.shape, dims, keepdim))
+
+
+def _extreme_backward(node, grad):
+    (input,) = node.saved_tensors
+    input_shape, dims, keepdim = node.params
+    result = expand_reduced(node.saved_output(), input_shape, dims, keepdim)
+    mask = input == result
+    count = sum(mask, dims, keepdim=True) if dims is not None else sum(mask)
+    return (expand_reduced(grad, input_shape, dims, keepdim) * mask / count,)
+
+
+_amax_op = declare("amax", _extreme_backward)
+_amin_op = declare("amin", _extreme_backward)
+
+
+def _extreme(op, input, dim, keepdim):
+    dims, keepdim = reduction_args(input, dim, keepdim, None, None)
+    if input._data.size == 0:
+        raise IndexError(f"{op.name}(): Expected reduction dim to be specified for input.numel() == 0, "
+                         f"and the dims reduced must have non-zero size; got shape {list(input.shape)}")
+    return apply(op, (input,), (dims, keepdim), save=(0,), save_output=True,
+                 node_params=(input._data.shape, dims, keepdim))
+
+
+def amax(input, dim=(), keepdim=False):
+    """Largest values over ``dim`` (ties share the gradient)."""
+    return _extreme(_amax_op, input, None if dim == () else dim, keepdim)
+
+
+def amin(input, dim=(), keepdim=False):
+    """Smallest values over ``dim`` (ties share the gradient)."""
+    return _extreme(_amin_op, input, None if dim == () else dim, keepdim)
+
+
+_argmax_op = declare("argmax", dtype_rule="int64")
+_argmin_op = declare("argmin", dtype_rule="int64")
+
+
+def argmax(input, dim=None, keepdim=False):
+    """Index of the largest value (in the flattened tensor when ``dim`` is None)."""
+    if dim is not None:
+        dim = wrap_dim(dim, input._data.ndim)
+    return apply(_argmax_op, (input,), (dim, keepdim), dtype=dtypes.int64)
+
+
+def argmin(input, dim=None, keepdim=False):
+    """Index of the smallest value (in the flattened tensor when ``dim`` is None)."""
+    if dim is not None:
+        dim = wrap_dim(dim, input._data.ndim)
+    return apply(_argmin_op, (input,), (dim, keepdim), dtype=dtypes.int64)
+
+
+def _max_or_min(extreme, arg, input, dim, keepdim, other, name):
+    if isinstance(dim, Tensor) and other is None:
+        other, dim = dim, None
+    if other is not None:
+        from . import elementwise
+        return (elementwise.maximum if name == "max" else elementwise.minimum)(input, other)
+    if dim is None:
+        return extreme(input)
+    dim = wrap_dim(dim, input._data.ndim)
+    indices = arg(input, dim, keepdim=True)
+    values = gather(input, dim, indices)
+    if not keepdim and input._data.ndim:
+        values = values.squeeze(dim)
+        indices = indices.squeeze(dim)
+    return values_indices(values, indices)
+
+
+def max(input, dim=None, keepdim=False, *, other=None):
+    """``max(x)``: the largest value; ``max(x, dim)``: named tuple ``(values, indices)``;
+    ``max(x, y)``: element-wise maximum."""
+    return _max_or_min(amax, argmax, input, dim, keepdim, other, "max")
+
+
+def min(input, dim=None, keepdim=False, *, other=None):
+    """``min(x)``: the smallest value; ``min(x, dim)``: named tuple ``(values, indices)``;
+    ``min(x, y)``: element-wise minimum."""
+    return _max_or_min(amin, argmin, input, dim, keepdim, other, "min")
+
+
+_all_op = declare("all", dtype_rule="bool")
+_any_op = declare("any", dtype_rule="bool")
+
+
+def all(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """True where every element (over ``dim``) is non-zero."""
+    dims, keepdim = reduction_args(input, dim, keepdim, axis, keepdims)
+    return apply(_all_op, (input,), (dims, keepdim), dtype=dtypes.bool)
+
+
+def any(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """True where some element (over ``dim``) is non-zero."""
+    dims, keepdim = reduction_args(input, dim, keepdim, axis, keepdims)
+    return apply(_any_op, (input,), (dims, keepdim), dtype=dtypes.bool)
+
+
+def _cumsum_backward(node, grad):
+    dim = node.params[0]
+    return (grad.flip(dim).cumsum(dim).flip(dim),)
+
+
+_cumsum_op = declare("cumsum", _cumsum_backward)
+
+
+def cumsum(input, dim, *, dtype=None):
+    """Running sum along ``dim``."""
+    if dtype is not None:
+        input = cast(input, dtypes.as_dtype(dtype))
+    elif input._dtype.category in _INTEGRAL_TO_LONG:
+        input = cast(input, dtypes.int64)
+    dim = wrap_dim(dim, input._data.ndim)
+    return apply(_cumsum_op, (input,), (dim,))
+
+
+def _cumprod_backward(node, grad):
+    (input,) = node.saved_tensors
+    dim = node.params[0]
+    result = node.saved_output()
+    # valid where input has no zeros; the general case follows torch's formula for zeros
+    return (((grad * result).flip(dim).cumsum(dim).flip(dim) / input),)
+
+
+_cumprod_op = declare("cumprod", _cumprod_backward)
+
+
+def cumprod(input, dim, *, dtype=None):
+    """Running product along ``dim``."""
+    if dtype is not None:
+        input = cast(input, dtypes.as_dtype(dtype))
+    elif input._dtype.category in _INTEGRAL_TO_LONG:
+        input = cast(input, dtypes.int64)
+    dim = wrap_dim(dim, input._data.ndim)
+    return apply(_cumprod_op, (input,), (dim,), save=(0,), save_output=True)
+
+
+# ---- gather / scatter_add (index-driven reductions) -----------------------------------
+def _gather_backward(node, grad):
+    (index,) = node.saved_tensors
+    input_shape, dim = node.params
+    from ..factories import zeros
+    base = zeros(input_shape, dtype=grad._dtype, device=grad._device)
+    return (scatter_add(base, dim, index, grad), None)
+
+
+_gather_op = declare("gather", _gather_backward)
+
+
+def gather(input, dim, index):
+    """Values of ``input`` along ``dim`` at positions ``index`` (an int64 tensor)."""
+    _check_index_tensor("gather", index)
+    dim = wrap_dim(dim, input._data.ndim)
+    return apply(_gather_op, (input, index), (dim,), save=(1,), node_params=(input._data.shape, dim))
+
+
+def _scatter_add_backward(node, grad):
+    (index,) = node.saved_tensors
+    dim = node.params[0]
+    return (grad, None, gather(grad, dim, index))
+
+
+_scatter_add_op = declare("scatter_add", _scatter_add_backward)
+
+
+def scatter_add(input, dim, index, src):
+    """A copy of ``input`` with ``src`` added at positions ``index`` along ``dim``."""
+    _check_index_tensor("scatter_add", index)
+    dim = wrap_dim(dim, input._data.ndim)
+    if src._dtype is not input._dtype:
+        src = cast(src, input._dtype)
+    return apply(_scatter_add_op, (input, index, src), (dim,), save=(1,))
+
+
+def _check_index_tensor(name, index):
+    if not isinstance(index, Tensor) or index._dtype is not dtypes.int64:
+        found = index._dtype if isinstance(index, Tensor) else type(index).__name__
+        raise RuntimeError(f"{name}(): Expected dtype int64 for index, got {found}")

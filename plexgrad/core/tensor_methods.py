@@ -1,0 +1,240 @@
+"""Binds the op functions onto ``Tensor`` as methods and operators (a bare table)."""
+
+__all__ = ["bind"]
+
+from . import dtypes
+from .device import device as Device
+from .factories import full, resolve_device, to_device, zeros
+from .inplace import in_place, make_in_place_method
+from .op import cast
+from .ops import elementwise as ew, indexing, linalg, reduction, shape
+from .tensor import Tensor
+
+
+def _reverse(function):
+    def reflected(self, other):
+        return function(other, self)
+    return reflected
+
+
+def _to(self, *args, **kwargs):
+    """``to(device)``, ``to(dtype)``, ``to(device, dtype)``, ``to(other)``; copies only when needed."""
+    target_device = kwargs.pop("device", None)
+    target_dtype = kwargs.pop("dtype", None)
+    copy = kwargs.pop("copy", False)
+    kwargs.pop("non_blocking", None)
+    kwargs.pop("memory_format", None)
+    if kwargs:
+        raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
+    for argument in args:
+        if isinstance(argument, Tensor):
+            target_device, target_dtype = argument._device, argument._dtype
+        elif isinstance(argument, dtypes.dtype):
+            target_dtype = argument
+        elif isinstance(argument, (str, Device, int)) and not isinstance(argument, bool):
+            if isinstance(argument, str) and argument.replace("torch.", "") in dtypes._BY_NAME:
+                target_dtype = dtypes.as_dtype(argument)
+            else:
+                target_device = argument
+        elif argument is None:
+            continue
+        else:
+            raise TypeError(f"to() received an invalid argument {argument!r}: expected a device, dtype or tensor")
+    result = self
+    if target_device is not None:
+        result = to_device(result, resolve_device(target_device))
+    if target_dtype is not None:
+        result = cast(result, dtypes.as_dtype(target_dtype))
+    if copy and result is self:
+        result = shape.clone(self)
+    return result
+
+
+def _converter(dtype):
+    def convert(self, memory_format=None):
+        return cast(self, dtype)
+    return convert
+
+
+def _zero_(self):
+    return in_place(lambda t: zeros(tuple(t._data.shape), dtype=t._dtype, device=t._device), self)
+
+
+def _fill_(self, value):
+    return in_place(lambda t, v: full(tuple(t._data.shape), v, dtype=t._dtype, device=t._device)
+                    if not isinstance(v, Tensor) else v.expand(tuple(t._data.shape)), self, value)
+
+
+def _copy_(self, source, non_blocking=False):
+    if source._device is not self._device:
+        source = to_device(source, self._device)
+    return in_place(lambda t, s: s, self, source)
+
+
+def _add(self, other, *, alpha=1):
+    return ew.add(self, other if alpha == 1 else other * alpha)
+
+
+def _sub(self, other, *, alpha=1):
+    return ew.sub(self, other if alpha == 1 else other * alpha)
+
+
+def _add_in_place_no_grad(self, other):
+    """Accumulate ``other`` into self without recording (used by AccumulateGrad)."""
+    from .autograd.grad_mode import no_grad
+    with no_grad():
+        in_place(ew.add, self, other)
+
+
+def _new_factory(function):
+    def method(self, *size, dtype=None, device=None, requires_grad=False):
+        return function(*size, dtype=dtype or self._dtype, device=device or self._device,
+                        requires_grad=requires_grad)
+    return method
+
+
+def _new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+    return full(size, fill_value, dtype=dtype or self._dtype, device=device or self._device,
+                requires_grad=requires_grad)
+
+
+def _new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
+    from .factories import tensor
+    return tensor(data, dtype=dtype or self._dtype, device=device or self._device, requires_grad=requires_grad)
+
+
+def _cpu(self, memory_format=None):
+    return _to(self, "cpu")
+
+
+def _cuda(self, device=None, non_blocking=False):
+    return _to(self, "cuda" if device is None else device)
+
+
+def _sum(self, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
+    return reduction.sum(self, dim, keepdim, dtype=dtype, axis=axis, keepdims=keepdims)
+
+
+def _where(self, condition, other):
+    return ew.where(condition, self, other)
+
+
+def _matrix_transpose(self):
+    return shape.transpose(self, -2, -1)
+
+
+def _full_transpose(self):
+    return shape.permute(self, tuple(reversed(range(self._data.ndim))))
+
+
+def _pow_reflected(self, other):
+    return ew.pow(other, self)
+
+
+def _floordiv(a, b):
+    return ew.floor_divide(a, b)
+
+
+def _size_alias(self):
+    return self.shape
+
+
+METHODS = {
+    "__add__": _add, "__radd__": _reverse(ew.add), "__sub__": ew.sub, "__rsub__": _reverse(ew.sub),
+    "__mul__": ew.mul, "__rmul__": _reverse(ew.mul), "__truediv__": ew.div, "__rtruediv__": _reverse(ew.div),
+    "__pow__": ew.pow, "__rpow__": _pow_reflected, "__matmul__": linalg.matmul,
+    "__rmatmul__": _reverse(linalg.matmul), "__floordiv__": _floordiv, "__rfloordiv__": _reverse(_floordiv),
+    "__mod__": ew.remainder, "__rmod__": _reverse(ew.remainder), "__neg__": ew.neg, "__abs__": ew.abs,
+    "__pos__": lambda self: self, "__invert__": lambda self: ew.logical_not(self) if self._dtype is dtypes.bool
+    else ew.bitwise_not(self),
+    "__eq__": ew.eq, "__ne__": ew.ne, "__lt__": ew.lt, "__le__": ew.le, "__gt__": ew.gt, "__ge__": ew.ge,
+    "__getitem__": indexing.getitem, "__setitem__": indexing.setitem,
+    "add": _add, "sub": _sub, "subtract": _sub, "mul": ew.mul, "multiply": ew.mul, "div": ew.div,
+    "divide": ew.div, "true_divide": ew.div, "pow": ew.pow, "matmul": linalg.matmul, "mm": linalg.mm,
+    "bmm": linalg.bmm, "mv": linalg.mv, "dot": linalg.dot, "outer": linalg.outer,
+    "neg": ew.neg, "negative": ew.neg, "abs": ew.abs, "exp": ew.exp, "log": ew.log, "sqrt": ew.sqrt,
+    "rsqrt": ew.rsqrt, "sin": ew.sin, "cos": ew.cos, "tan": ew.tan, "tanh": ew.tanh, "sigmoid": ew.sigmoid,
+    "relu": ew.relu, "asin": ew.asin, "acos": ew.acos, "atan": ew.atan, "sinh": ew.sinh, "cosh": ew.cosh,
+    "sign": ew.sign, "floor": ew.floor, "ceil": ew.ceil, "round": ew.round, "trunc": ew.trunc,
+    "log1p": ew.log1p, "expm1": ew.expm1, "log2": ew.log2, "log10": ew.log10, "reciprocal": ew.reciprocal,
+    "square": ew.square, "logical_not": ew.logical_not, "bitwise_not": ew.bitwise_not, "isnan": ew.isnan,
+    "isinf": ew.isinf, "isfinite": ew.isfinite, "maximum": ew.maximum, "minimum": ew.minimum,
+    "atan2": ew.atan2, "remainder": ew.remainder, "fmod": ew.fmod, "floor_divide": ew.floor_divide,
+    "eq": ew.eq, "ne": ew.ne, "lt": ew.lt, "le": ew.le, "gt": ew.gt, "ge": ew.ge, "greater": ew.gt,
+    "less": ew.lt, "logical_and": ew.logical_and, "logical_or": ew.logical_or, "logical_xor": ew.logical_xor,
+    "bitwise_and": ew.bitwise_and, "bitwise_or": ew.bitwise_or, "bitwise_xor": ew.bitwise_xor,
+    "where": _where,
+    "sum": _sum, "mean": reduction.mean, "prod": reduction.prod, "amax": reduction.amax,
+    "amin": reduction.amin, "max": reduction.max, "min": reduction.min, "argmax": reduction.argmax,
+    "argmin": reduction.argmin, "all": reduction.all, "any": reduction.any, "cumsum": reduction.cumsum,
+    "cumprod": reduction.cumprod, "gather": reduction.gather, "scatter_add": reduction.scatter_add,
+    "reshape": shape.reshape, "view": shape.view, "permute": shape.permute, "transpose": shape.transpose,
+    "swapaxes": shape.transpose, "t": shape.t, "expand": shape.expand, "expand_as": shape.expand_as,
+    "broadcast_to": shape.broadcast_to, "squeeze": shape.squeeze, "unsqueeze": shape.unsqueeze,
+    "flatten": shape.flatten, "unflatten": shape.unflatten, "contiguous": shape.contiguous,
+    "is_contiguous": shape.is_contiguous, "clone": shape.clone, "flip": shape.flip, "narrow": shape.narrow,
+    "split": shape.split, "chunk": shape.chunk, "unbind": shape.unbind, "movedim": shape.movedim,
+    "repeat": shape.repeat, "stride": shape.stride, "view_as": lambda self, other: shape.view(self, other.shape),
+    "reshape_as": lambda self, other: shape.reshape(self, other.shape),
+    "nonzero": indexing.nonzero, "index_put": indexing.index_put,
+    "to": _to, "cpu": _cpu, "cuda": _cuda, "float": _converter(dtypes.float32),
+    "double": _converter(dtypes.float64), "half": _converter(dtypes.float16),
+    "bfloat16": _converter(dtypes.bfloat16), "long": _converter(dtypes.int64), "int": _converter(dtypes.int32),
+    "short": _converter(dtypes.int16), "char": _converter(dtypes.int8), "byte": _converter(dtypes.uint8),
+    "bool": _converter(dtypes.bool),
+    "zero_": _zero_, "fill_": _fill_, "copy_": _copy_, "_add_in_place": _add_in_place_no_grad,
+    "new_zeros": _new_factory(zeros), "new_ones": None, "new_empty": _new_factory(zeros),
+    "new_full": _new_full, "new_tensor": _new_tensor,
+    "T": property(_full_transpose), "mT": property(_matrix_transpose), "H": property(_full_transpose),
+    "mH": property(_matrix_transpose), "_version": property(Tensor._version_counter),
+}
+
+IN_PLACE = ["add", "sub", "mul", "div", "pow", "neg", "abs", "exp", "log", "sqrt", "rsqrt", "sin", "cos",
+            "tan", "tanh", "sigmoid", "relu", "asin", "acos", "atan", "sinh", "cosh", "sign", "floor", "ceil",
+            "round", "trunc", "log1p", "expm1", "log2", "log10", "reciprocal", "square", "logical_not",
+            "bitwise_not", "atan2", "remainder", "fmod", "floor_divide", "logical_and", "logical_or",
+            "logical_xor", "bitwise_and", "bitwise_or", "bitwise_xor", "maximum", "minimum", "eq", "ne", "lt",
+            "le", "gt", "ge", "clamp", "clip", "subtract", "multiply", "divide", "true_divide", "negative",
+            "t", "transpose", "squeeze", "unsqueeze", "scatter_add"]
+
+AUGMENTED = {"__iadd__": "add_", "__isub__": "sub_", "__imul__": "mul_", "__itruediv__": "div_",
+             "__ipow__": "pow_", "__imod__": "remainder_", "__ifloordiv__": "floor_divide_",
+             "__iand__": "bitwise_and_", "__ior__": "bitwise_or_", "__ixor__": "bitwise_xor_",
+             "__imatmul__": None}
+
+
+def bind():
+    from .factories import ones
+    METHODS["new_ones"] = _new_factory(ones)
+    for name, function in METHODS.items():
+        setattr(Tensor, name, function)
+    for name in IN_PLACE:
+        if hasattr(Tensor, name):
+            setattr(Tensor, name + "_", make_in_place_method(getattr(Tensor, name), name + "_"))
+    for dunder, method_name in AUGMENTED.items():
+        if method_name is not None:
+            setattr(Tensor, dunder, getattr(Tensor, method_name))
+    Tensor.__and__ = _logical_or_bitwise(ew.logical_and, ew.bitwise_and)
+    Tensor.__or__ = _logical_or_bitwise(ew.logical_or, ew.bitwise_or)
+    Tensor.__xor__ = _logical_or_bitwise(ew.logical_xor, ew.bitwise_xor)
+    Tensor.__rand__ = Tensor.__and__
+    Tensor.__ror__ = Tensor.__or__
+    Tensor.__rxor__ = Tensor.__xor__
+    Tensor.__iand__ = make_in_place_method(Tensor.__and__, "__iand__")
+    Tensor.__ior__ = make_in_place_method(Tensor.__or__, "__ior__")
+    Tensor.__ixor__ = make_in_place_method(Tensor.__xor__, "__ixor__")
+
+
+def _logical_or_bitwise(logical, bitwise):
+    def operator(self, other):
+        other_dtype = other._dtype if isinstance(other, Tensor) else (dtypes.bool if isinstance(other, bool)
+                                                                      else None)
+        if self._dtype is dtypes.bool and other_dtype is dtypes.bool:
+            return logical(self, other)
+        for value in (self, other):
+            value_dtype = value._dtype if isinstance(value, Tensor) else None
+            if value_dtype is not None and value_dtype.is_floating_point or isinstance(value, float):
+                raise TypeError(f"bitwise operations need integer or bool tensors, got "
+                                f"{self._dtype} and {other_dtype or type(other).__name__}")
+        return bitwise(self, other)
+    return operator
