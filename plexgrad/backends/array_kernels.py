@@ -118,7 +118,7 @@ def _getitem(xp):
 
 
 def _index_put(xp):
-    def index_put(x, key, values, accumulate):
+    def index_put(x, values, key, accumulate):
         result = x.copy()
         if accumulate:
             xp.add.at(result, key, values)

@@ -58,7 +58,7 @@ def assign(destination, source):
     numpy.copyto(destination, source, casting="unsafe")
 
 
-def index_put_(array, key, values, accumulate):
+def index_put_(array, values, key, accumulate):
     if accumulate:
         numpy.add.at(array, key, values)
     else:

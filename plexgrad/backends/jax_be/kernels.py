@@ -1,0 +1,66 @@
+"""jax.numpy kernels: the shared ``xp`` kernels with functional versions of the
+numpy idioms jax lacks (``add.at``, item assignment)."""
+
+__all__ = ["build_backend"]
+
+import numpy
+
+from ...core import dtypes
+from ...core.backend import Backend
+from ..array_kernels import build_kernels, scatter_positions
+
+
+def build_backend():
+    import jax
+    jax.config.update("jax_enable_x64", True)  # without it float64/int64 silently become 32-bit
+    import jax.numpy as jnp
+    import ml_dtypes
+
+    native = {d: numpy.dtype(d.name) for d in dtypes.ALL_DTYPES if d is not dtypes.bfloat16}
+    native[dtypes.bfloat16] = numpy.dtype(ml_dtypes.bfloat16)
+    from_native = {value: key for key, value in native.items()}
+    devices = jax.devices()
+
+    def native_dtype(dtype):
+        return native[dtype]
+
+    def dtype_of(array):
+        found = from_native.get(numpy.dtype(array.dtype))
+        if found is None:
+            raise TypeError(f"jax dtype {array.dtype} has no plexgrad equivalent")
+        return found
+
+    def from_host(data, dtype, index):
+        return jax.device_put(numpy.asarray(data, dtype=native[dtype]), devices[index])
+
+    def to_host(array):
+        return numpy.asarray(array)
+
+    def index_of(array):
+        return devices.index(next(iter(array.devices())))
+
+    def scatter_flat(base, flat_indices, values):
+        flat = base.reshape(-1).at[flat_indices.reshape(-1)].set(values.reshape(-1).astype(base.dtype))
+        return flat.reshape(base.shape)
+
+    def index_put(x, values, key, accumulate):
+        return x.at[key].add(values) if accumulate else x.at[key].set(values)
+
+    def scatter_add(x, index, src, dim):
+        source = src[tuple(slice(0, extent) for extent in index.shape)]
+        return x.at[scatter_positions(jnp, index, dim)].add(source)
+
+    def full(shape, value, dtype, native_dtype):
+        return jnp.full(shape, value, dtype=native_dtype)
+
+    kernels = build_kernels(jnp, native_dtype)
+    kernels.update({
+        "index_put": index_put, "scatter_add": scatter_add, "full": full,
+        "sigmoid": jax.nn.sigmoid, "copy": lambda x: x,
+    })
+    return Backend(
+        "jax", ("jax",), kernels,
+        from_host=from_host, to_host=to_host, native_dtype=native_dtype, dtype_of=dtype_of,
+        mutable=False, device_count=lambda: len(devices), scatter_flat=scatter_flat,
+        synchronize=lambda: None, index_of=index_of,
+    )
