@@ -1,4 +1,10 @@
-"""``repr``/``str`` of tensors in torch's layout, and ``set_printoptions``."""
+"""``repr``/``str`` of tensors in torch's layout, and ``set_printoptions``.
+
+The rules follow torch's ``_tensor_str``: one width for every element, chosen from
+the non-zero finite values; ``int_mode`` (``1.``) when every float is whole;
+scientific notation when the values span more than three decades, exceed 1e8 or
+fall below 1e-4; more than ``threshold`` elements are summarised with ``...``.
+"""
 
 __all__ = ["tensor_repr", "set_printoptions", "get_printoptions"]
 
@@ -22,7 +28,11 @@ options = _Options()
 
 def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None,
                      sci_mode=None):
-    """Set how tensors print (as ``torch.set_printoptions``)."""
+    """Set how tensors print (as ``torch.set_printoptions``).
+
+    ``profile`` is ``"default"``, ``"short"`` or ``"full"``; ``sci_mode=True/False``
+    forces or forbids scientific notation (None: automatic).
+    """
     if profile == "default":
         options.precision, options.threshold, options.edgeitems, options.linewidth = 4, 1000, 3, 80
     elif profile == "short":
@@ -37,120 +47,151 @@ def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=N
 
 
 def get_printoptions():
+    """The current print options as a dict (accepted back by ``set_printoptions``)."""
     return {name: getattr(options, name) for name in ("precision", "threshold", "edgeitems", "linewidth",
                                                        "sci_mode")}
 
 
 class _Formatter:
+    """One element format (and width) for a whole tensor, as torch chooses it."""
+
     def __init__(self, values, dtype):
         self.floating = dtype.is_floating_point
         self.int_mode = True
         self.sci_mode = False
         self.max_width = 1
         flat = values.reshape(-1)
-        if dtype is dtypes.bool:
-            self.max_width = max((len(str(bool(v))) for v in flat), default=1)
-            return
         if not self.floating:
-            self.max_width = max((len(str(int(v))) for v in flat), default=1)
+            self.max_width = max((len(str(value)) for value in flat.tolist()), default=1)
             return
         flat = flat.astype(numpy.float64)
-        finite = flat[numpy.isfinite(flat)]
-        nonzero = numpy.abs(finite[finite != 0])
-        if finite.size and numpy.any(finite != numpy.ceil(finite)):
-            self.int_mode = False
-        if nonzero.size:
-            low, high = nonzero.min(), nonzero.max()
-            if self.int_mode:
-                self.sci_mode = high / low > 1000.0 or high > 1.0e8
-            else:
-                self.sci_mode = high / low > 1000.0 or high > 1.0e8 or low < 1.0e-4
-        if options.sci_mode is not None:
+        nonzero_finite = flat[numpy.isfinite(flat) & (flat != 0)]
+        if nonzero_finite.size == 0:
+            return
+        magnitudes = numpy.abs(nonzero_finite)
+        low, high = magnitudes.min(), magnitudes.max()
+        self.int_mode = bool(numpy.all(nonzero_finite == numpy.ceil(nonzero_finite)))
+        if options.sci_mode is None:
+            self.sci_mode = bool(high / low > 1000.0 or high > 1.0e8 or low < 1.0e-4)
+        else:
             self.sci_mode = options.sci_mode
-        self.max_width = max((len(self._format(v)) for v in flat), default=1)
-
-    def _format(self, value):
-        if not self.floating:
-            return str(bool(value)) if isinstance(value, (bool, numpy.bool_)) else str(int(value))
-        value = float(value)
-        if not math.isfinite(value):
-            return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
-        if self.sci_mode:
-            return f"{value:.{options.precision}e}"
-        if self.int_mode:
-            return f"{value:.0f}."
-        return f"{value:.{options.precision}f}"
+        precision = options.precision
+        for value in nonzero_finite.tolist():
+            if self.sci_mode:
+                width = len(f"{value:.{precision}e}")
+            elif self.int_mode:
+                width = len(f"{value:.0f}") + 1
+            else:
+                width = len(f"{value:.{precision}f}")
+            self.max_width = max(self.max_width, width)
 
     def format(self, value):
-        return self._format(value).rjust(self.max_width)
+        if self.floating:
+            if self.sci_mode:
+                text = f"{value:{self.max_width}.{options.precision}e}"
+            elif self.int_mode:
+                text = f"{value:.0f}"
+                if not (math.isinf(value) or math.isnan(value)):
+                    text += "."
+            else:
+                text = f"{value:.{options.precision}f}"
+        else:
+            text = f"{value}"
+        return (self.max_width - len(text)) * " " + text
 
 
-def _summarize(array):
+def _summarized(array):
+    """Only the elements that will be shown (the edges of each dimension)."""
     edge = options.edgeitems
     if array.ndim == 0:
         return array
     if array.shape[0] > 2 * edge:
-        array = numpy.concatenate([array[:edge], array[-edge:]])
-    return numpy.stack([_summarize(row) for row in array]) if array.ndim > 1 else array
-
-
-def _format_block(array, formatter, indent, summarize, dtype):
-    if array.ndim == 0:
-        return formatter.format(array.item() if dtype is not dtypes.bool else bool(array))
-    edge = options.edgeitems
+        array = numpy.concatenate([array[:edge], array[-edge:]]) if edge else array[:0]
     if array.ndim == 1:
-        items = [formatter.format(bool(v) if dtype is dtypes.bool else v) for v in array]
-        if summarize and array.shape[0] > 2 * edge:
-            items = items[:edge] + ["..."] + items[-edge:]
-        per_line = max(1, int(math.floor((options.linewidth - indent) / (formatter.max_width + 2))))
-        lines = [", ".join(items[start:start + per_line]) for start in range(0, len(items), per_line)]
-        return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
-    rows = range(array.shape[0])
-    if summarize and array.shape[0] > 2 * edge:
-        parts = [_format_block(array[i], formatter, indent + 1, summarize, dtype) for i in range(edge)]
-        parts.append("...")
-        parts += [_format_block(array[i], formatter, indent + 1, summarize, dtype)
-                  for i in range(array.shape[0] - edge, array.shape[0])]
+        return array
+    return numpy.stack([_summarized(row) for row in array]) if array.shape[0] else array
+
+
+def _vector(array, indent, summarize, formatter):
+    edge = options.edgeitems
+    elements_per_line = max(1, math.floor((options.linewidth - indent) / (formatter.max_width + 2)))
+    if summarize and not edge:
+        items = ["..."]
+    elif summarize and array.shape[0] > 2 * edge:
+        items = ([formatter.format(value) for value in array[:edge].tolist()] + [" ..."]
+                 + [formatter.format(value) for value in array[-edge:].tolist()])
     else:
-        parts = [_format_block(array[i], formatter, indent + 1, summarize, dtype) for i in rows]
-    separator = "," + "\n" * (array.ndim - 1) + " " * (indent + 1)
-    return "[" + separator.join(parts) + "]"
+        items = [formatter.format(value) for value in array.tolist()]
+    lines = [", ".join(items[start:start + elements_per_line])
+             for start in range(0, len(items), elements_per_line)]
+    return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
+
+
+def _block(array, indent, summarize, formatter):
+    if array.ndim == 0:
+        return formatter.format(array.item())
+    if array.ndim == 1:
+        return _vector(array, indent, summarize, formatter)
+    edge = options.edgeitems
+    extent = array.shape[0]
+    if summarize and extent > 2 * edge:
+        slices = ([_block(array[i], indent + 1, summarize, formatter) for i in range(edge)] + ["..."]
+                  + [_block(array[i], indent + 1, summarize, formatter) for i in range(extent - edge, extent)])
+    else:
+        slices = [_block(array[i], indent + 1, summarize, formatter) for i in range(extent)]
+    return "[" + ("," + "\n" * (array.ndim - 1) + " " * (indent + 1)).join(slices) + "]"
+
+
+def _host_values(tensor):
+    array = tensor._backend().to_host(tensor._data)
+    if tensor._dtype is dtypes.bfloat16 or tensor._dtype is dtypes.float16:
+        array = array.astype(numpy.float64)
+    return numpy.asarray(array)
 
 
 def _body(tensor, indent):
-    array = tensor._backend().to_host(tensor._data)
-    if tensor._dtype is dtypes.bfloat16:
-        array = array.astype(numpy.float32)
-    if array.size == 0:
-        return "[]"
+    array = _host_values(tensor)
     summarize = array.size > options.threshold
-    shown = _summarize(array) if summarize else array
-    formatter = _Formatter(shown, tensor._dtype)
-    return _format_block(array, formatter, indent, summarize, tensor._dtype)
+    formatter = _Formatter(_summarized(array) if summarize else array, tensor._dtype)
+    return _block(array, indent, summarize, formatter)
 
 
-_IMPLICIT_DTYPES = None
+def _add_suffixes(text, suffixes, indent):
+    parts = [text]
+    last_line_length = len(text) - text.rfind("\n") + 1
+    for suffix in suffixes:
+        if last_line_length + len(suffix) + 2 > options.linewidth:
+            parts.append(",\n" + " " * indent + suffix)
+            last_line_length = indent + len(suffix)
+        else:
+            parts.append(", " + suffix)
+            last_line_length += len(suffix) + 2
+    parts.append(")")
+    return "".join(parts)
 
 
 def tensor_repr(tensor, prefix="tensor("):
-    global _IMPLICIT_DTYPES
-    _IMPLICIT_DTYPES = (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool)
+    """torch's ``repr`` of ``tensor`` (dtypes print as ``plexgrad.float64``)."""
     indent = len(prefix)
-    body = _body(tensor, indent)
+    default_dtype = dtypes.get_default_dtype()
     suffixes = []
-    shape = tuple(tensor._data.shape)
-    if tensor.numel() == 0 and shape != (0,):
-        suffixes.append(f"size={shape}")
     if tensor._device.type != "cpu":
         suffixes.append(f"device='{tensor._device}'")
-    if tensor._dtype not in _IMPLICIT_DTYPES or (tensor.numel() == 0 and tensor._dtype is not
-                                                 dtypes.get_default_dtype()):
-        suffixes.append(f"dtype={tensor._dtype}")
+    shape = tuple(tensor._data.shape)
+    if tensor._data.size == 0:
+        if len(shape) != 1:
+            suffixes.append(f"size={shape}")
+        if tensor._dtype is not default_dtype:
+            suffixes.append(f"dtype={tensor._dtype}")
+        body = "[]"
+    else:
+        if not options.edgeitems:
+            suffixes.append(f"size={shape}")
+        if tensor._dtype not in (default_dtype, dtypes.int64, dtypes.bool):
+            suffixes.append(f"dtype={tensor._dtype}")
+        body = _body(tensor, indent)
     if tensor._grad_fn is not None:
         suffixes.append(f"grad_fn=<{tensor._grad_fn.name()}>")
     elif tensor._requires_grad:
         suffixes.append("requires_grad=True")
-    text = prefix + body
-    for suffix in suffixes:
-        text += ", " + suffix
-    return text + ")"
+    return _add_suffixes(prefix + body, suffixes, indent)
