@@ -383,7 +383,7 @@ def to_device(input, target):
         return input
     source_backend = backend_for_type(input._device.type)
     host = source_backend.to_host(input._data)
-    data = _host_to(numpy.ascontiguousarray(host), input._dtype, target)
+    data = _host_to(numpy.ascontiguousarray(host).reshape(host.shape), input._dtype, target)  # keeps 0-d
     result = make_tensor(data, input._dtype, target)
     if grad_state.enabled and input._requires_grad:
         record(_TO_DEVICE, (input,), result, (), input._device)
