@@ -39,6 +39,7 @@ from .core.ops.linalg import matmul, mm, bmm, mv, dot, outer
 from .core.ops.indexing import nonzero, index_put
 from .core.legacy import LEGACY_TYPES as _LEGACY_TYPES
 from . import autograd, cuda
+from . import nn
 
 negative = neg
 subtract = sub

@@ -252,7 +252,7 @@ def binary(name, backward=None, dtype_rule="promote", save_inputs=False, save_ou
         result = make_tensor(data, dtypes.bool if to_bool else dtype, device)
         if rule is not None and grad_state.enabled:
             input_grad = input_is_tensor and input._requires_grad
-            other_grad = type(other) is Tensor and other._requires_grad
+            other_grad = (type(other) is Tensor or isinstance(other, Tensor)) and other._requires_grad
             if input_grad or other_grad:
                 _record_binary(rule, input, other, result, save_inputs, save_output)
         return result

@@ -1,0 +1,3 @@
+"""``plexgrad.nn.functional``: the stateless form of every layer and loss."""
+
+__all__ = []

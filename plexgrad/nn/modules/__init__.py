@@ -1,0 +1,5 @@
+"""The layer classes of ``plexgrad.nn`` (each file one family)."""
+
+from .module import Module, RemovableHandle
+
+__all__ = ["Module", "RemovableHandle"]
