@@ -7,11 +7,13 @@ storage's version counter goes up (so autograd can refuse stale saved tensors), 
 the target takes over the result's autograd history.
 """
 
-__all__ = ["assign_in_place", "check_in_place", "snapshot", "in_place", "make_in_place_method"]
+__all__ = ["assign_in_place", "check_in_place", "snapshot", "in_place", "make_in_place_method",
+           "accumulate_into"]
 
 from .autograd.grad_mode import state as grad_state
 from .op import Rule, cast, record
 from .tensor import Tensor, make_tensor
+from .dispatch import backend_for_type
 from .views import device_flat_index, flat_index, is_immutable, refresh_views, root_of
 
 
@@ -156,3 +158,22 @@ def make_in_place_method(function, name):
     method.__doc__ = f"In-place version of :meth:`{name[:-1]}`; returns self."
     return method
 
+
+
+def accumulate_into(target, value):
+    """``target += value`` without recording (AccumulateGrad); one kernel call on mutable backends."""
+    backend = backend_for_type(target._device.type)
+    add_into = backend.kernels.get("add_")
+    if (add_into is not None and target._dtype is value._dtype and target._base is None
+            and target._data.shape == value._data.shape and backend.owned(target._data) is target._data
+            and value._device is target._device):
+        add_into(target._data, value._data)
+        target._storage_version += 1
+        return
+    previous = grad_state.enabled
+    grad_state.enabled = False
+    try:
+        from .ops.elementwise import add
+        in_place(add, target, value)
+    finally:
+        grad_state.enabled = previous

@@ -9,6 +9,7 @@ __all__ = ["Tensor", "make_tensor"]
 import weakref
 
 from . import dtypes
+from .autograd import api as _autograd_api
 from .autograd.grad_mode import state as grad_state
 from .device import device as Device
 from .dispatch import backend_for_type
@@ -182,8 +183,7 @@ class Tensor:
         ``gradient`` is required when self is not a scalar (the vector in the
         vector-Jacobian product).
         """
-        from .autograd.api import backward
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        _autograd_api.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def detach(self):
         """A tensor sharing this one's data, cut from the graph."""

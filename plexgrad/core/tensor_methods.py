@@ -79,13 +79,6 @@ def _sub(self, other, *, alpha=1):
     return ew.sub(self, other if alpha == 1 else other * alpha)
 
 
-def _add_in_place_no_grad(self, other):
-    """Accumulate ``other`` into self without recording (used by AccumulateGrad)."""
-    from .autograd.grad_mode import no_grad
-    with no_grad():
-        in_place(ew.add, self, other)
-
-
 def _new_factory(function):
     def method(self, *size, dtype=None, device=None, requires_grad=False):
         return function(*size, dtype=dtype or self._dtype, device=device or self._device,
@@ -182,7 +175,7 @@ METHODS = {
     "bfloat16": _converter(dtypes.bfloat16), "long": _converter(dtypes.int64), "int": _converter(dtypes.int32),
     "short": _converter(dtypes.int16), "char": _converter(dtypes.int8), "byte": _converter(dtypes.uint8),
     "bool": _converter(dtypes.bool),
-    "zero_": _zero_, "fill_": _fill_, "copy_": _copy_, "_add_in_place": _add_in_place_no_grad,
+    "zero_": _zero_, "fill_": _fill_, "copy_": _copy_,
     "new_zeros": _new_factory(zeros), "new_ones": None, "new_empty": _new_factory(zeros),
     "new_full": _new_full, "new_tensor": _new_tensor,
     "T": property(_full_transpose), "mT": property(_matrix_transpose), "H": property(_full_transpose),

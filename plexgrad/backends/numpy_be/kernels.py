@@ -65,9 +65,46 @@ def index_put_(array, values, key, accumulate):
         array[key] = values
 
 
+# ---- fast paths: numpy's Python-level wrappers cost more than the work on tiny arrays ----
+_add_reduce = numpy.add.reduce
+_multiply_reduce = numpy.multiply.reduce
+_maximum = numpy.maximum
+_add = numpy.add
+_ZEROS = {}
+
+
+def fast_sum(x, dims, keepdim):
+    return _add_reduce(x, dims, None, None, keepdim)
+
+
+def fast_relu(x):
+    zero = _ZEROS.get(x.dtype)
+    if zero is None:
+        zero = _ZEROS[x.dtype] = x.dtype.type(0)
+    return _maximum(x, zero)
+
+
+def fast_expand(x, shape):
+    """numpy.broadcast_to without its argument handling (a read-only view, as torch's expand)."""
+    if type(x) is not numpy.ndarray or not x.flags.c_contiguous:
+        return numpy.broadcast_to(x, shape)
+    lead = len(shape) - x.ndim
+    strides = (0,) * lead + tuple(0 if extent == 1 and target != 1 else stride
+                                  for extent, target, stride in zip(x.shape, shape[lead:], x.strides))
+    result = numpy.ndarray(shape, x.dtype, x, 0, strides)
+    result.flags.writeable = False
+    return result
+
+
+def add_into(destination, source):
+    """In-place accumulation ``destination += source`` (used for .grad accumulation)."""
+    _add(destination, source, out=destination)
+
+
 def build_backend():
     kernels = build_kernels(numpy, native_dtype)
     kernels["index_put_"] = index_put_
+    kernels.update({"sum": fast_sum, "relu": fast_relu, "expand": fast_expand, "add_": add_into})
     return Backend(
         "numpy", ("cpu",), kernels,
         from_host=from_host, to_host=to_host, native_dtype=native_dtype, dtype_of=dtype_of,

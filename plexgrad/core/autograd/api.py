@@ -2,6 +2,8 @@
 
 __all__ = ["backward", "grad", "Variable"]
 
+from ..dispatch import backend_for_type
+from ..tensor import Tensor, make_tensor
 from .engine import run_backward
 
 
@@ -14,8 +16,6 @@ def _as_list(value):
 
 
 def _root_gradients(outputs, gradients, create_graph):
-    from ..factories import full
-    from ..tensor import Tensor
     gradients = gradients or [None] * len(outputs)
     if len(gradients) != len(outputs):
         raise RuntimeError(f"got {len(gradients)} gradients for {len(outputs)} outputs")
@@ -26,14 +26,15 @@ def _root_gradients(outputs, gradients, create_graph):
         if not output._requires_grad:
             raise RuntimeError(f"element {position} of tensors does not require grad and does not have a grad_fn")
         if gradient is None:
-            if output.numel() != 1:
+            if output._data.size != 1:
                 raise RuntimeError(
                     f"grad can be implicitly created only for scalar outputs; output {position} has shape "
                     f"{list(output.shape)}. Pass gradient= (e.g. plexgrad.ones_like(output)) or reduce it "
                     "first with .sum()")
-            gradient = full(tuple(output._data.shape), 1, dtype=output._dtype, device=output._device)
+            roots.append((output, _filled_like(output, 1)))
+            continue
         elif not isinstance(gradient, Tensor):
-            gradient = full(tuple(output._data.shape), gradient, dtype=output._dtype, device=output._device)
+            gradient = _filled_like(output, gradient)
         elif tuple(gradient._data.shape) != tuple(output._data.shape):
             if gradient.numel() == output.numel() == 1:
                 gradient = gradient.reshape(tuple(output._data.shape))
@@ -48,6 +49,14 @@ def _root_gradients(outputs, gradients, create_graph):
             gradient = gradient.detach()
         roots.append((output, gradient))
     return roots
+
+
+def _filled_like(output, value):
+    """A tensor shaped like ``output`` filled with ``value``, made with one kernel call."""
+    backend = backend_for_type(output._device.type)
+    dtype = output._dtype
+    data = backend.kernels["full"](output._data.shape, value, dtype, backend.native_dtype(dtype))
+    return make_tensor(data, dtype, output._device)
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
@@ -95,7 +104,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 def Variable(data, requires_grad=False, volatile=False):
     """Legacy wrapper: returns ``data`` (a Tensor) with ``requires_grad`` set, as torch does now."""
-    from ..tensor import Tensor
     if not isinstance(data, Tensor):
         raise TypeError(f"Variable data has to be a tensor, but got {type(data).__name__}")
     result = data.detach()

@@ -4,6 +4,7 @@ sum the gradients reaching each node, run its rule, and hand leaf gradients to
 
 __all__ = ["run_backward"]
 
+from ..inplace import accumulate_into
 from .grad_mode import state as grad_state
 from .node import Node
 
@@ -151,4 +152,4 @@ def _accumulate(leaf, gradient, create_graph, handed_out):
     elif create_graph or existing._grad_fn is not None:
         leaf._grad = existing + gradient
     else:
-        existing._add_in_place(gradient)
+        accumulate_into(existing, gradient)

@@ -11,6 +11,13 @@ __all__ = ["Node", "AccumulateGrad", "FREED"]
 FREED = object()
 
 
+def make_tensor(data, dtype, device):
+    from ..tensor import make_tensor as real_make_tensor  # node.py loads before tensor.py
+    global make_tensor
+    make_tensor = real_make_tensor
+    return real_make_tensor(data, dtype, device)
+
+
 class Node:
     """A recorded op application; what ``tensor.grad_fn`` returns."""
 
@@ -21,7 +28,8 @@ class Node:
         self.rule = rule
         self.edges = edges
         self.saved = saved
-        self.versions = tuple(tensor._version_counter() for tensor in saved) if saved else None
+        self.versions = tuple(tensor._storage_version if tensor._base is None else tensor._base._storage_version
+                              for tensor in saved) if saved else None
         self.params = params
         self.output_data = None
         self.output_meta = None
@@ -74,9 +82,11 @@ class Node:
         """The op's output as a tensor whose grad_fn is this node (so double backward works)."""
         if self.saved is FREED:
             self.saved_tensors  # raises the freed-graph error
-        from ..tensor import Tensor
         dtype, device = self.output_meta
-        return Tensor._from_node(self.output_data, dtype, device, self)
+        tensor = make_tensor(self.output_data, dtype, device)
+        tensor._requires_grad = True
+        tensor._grad_fn = self
+        return tensor
 
     def release(self):
         """Free what backward needed (called after backward without retain_graph)."""

@@ -8,9 +8,11 @@ __all__ = ["sum", "mean", "prod", "amax", "amin", "max", "min", "argmax", "argmi
 import collections
 
 from .. import dtypes
-from ..op import apply, cast, declare
+from ..autograd.grad_mode import state as grad_state
+from ..op import apply, cast, declare, kernel_for, record
 from ..shapes import normalize_dims, wrap_dim
-from ..tensor import Tensor
+from ..tensor import Tensor, make_tensor
+from . import shape as _shape_ops
 
 _INTEGRAL_TO_LONG = (dtypes.BOOL, dtypes.INTEGER)
 
@@ -26,14 +28,16 @@ def reduction_args(input, dim, keepdim, axis, keepdims):
     if keepdims is not None:
         keepdim = keepdims
     ndim = input._data.ndim
-    dims = normalize_dims(dim, ndim) if ndim else None
+    dims = normalize_dims(dim, ndim) if ndim and dim is not None else None
     return dims, bool(keepdim)
 
 
 def expand_reduced(grad, input_shape, dims, keepdim):
     """Broadcast a reduction's gradient back over the reduced dimensions."""
     if dims is None:
-        return grad.expand(input_shape)
+        if keepdim:
+            return grad.expand(input_shape)
+        return _shape_ops.expand_to(grad, tuple(input_shape))
     if not keepdim:
         kept = list(input_shape)
         for d in dims:
@@ -52,6 +56,18 @@ _sum_op = declare("sum", _sum_backward, doc="sum over dims")
 
 def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
     """Sum of elements, over ``dim`` (int or tuple) or all of them.  Integers sum to int64."""
+    if dim is None and axis is None and dtype is None and keepdims is None and \
+            input._dtype.category == dtypes.FLOATING:  # the common full reduction, without argument handling
+        keepdim = bool(keepdim)
+        device = input._device
+        try:
+            kernel = _sum_op.kernels[device.type]
+        except KeyError:
+            kernel = kernel_for(_sum_op, device)
+        result = make_tensor(kernel(input._data, None, keepdim), input._dtype, device)
+        if input._requires_grad and grad_state.enabled:
+            record(_sum_op.rule, (input,), result, (), (input._data.shape, None, keepdim))
+        return result
     dims, keepdim = reduction_args(input, dim, keepdim, axis, keepdims)
     if dtype is not None:
         input = cast(input, dtypes.as_dtype(dtype))
