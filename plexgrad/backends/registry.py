@@ -3,13 +3,19 @@
 Each entry point is loaded and each plugin's hook called on its own, inside
 try/except, so one broken plugin never stops the others.  Every backend ends up with
 a status: ``active`` (loaded), ``available`` (not yet loaded), ``unavailable`` (its
-availability check said no), ``failed`` (import or load raised), ``incompatible``
-(wrong plugin API version) or ``conflict`` (another backend already serves its
-device type).  Set ``PLEXGRAD_DISABLE_PLUGIN_AUTOLOAD=1`` to skip entry points.
+availability check said no), ``failed`` (import, declaration or load went wrong),
+``incompatible`` (wrong plugin API version) or ``conflict`` (another backend already
+serves its device type or uses its name).  Built-in backends are declared first, so a
+plugin can never take over ``cpu``, ``jax`` or ``cuda``.  Set
+``PLEXGRAD_DISABLE_PLUGIN_AUTOLOAD=1`` to skip entry points.
+
+Discovery runs on first use of a device (never at ``import plexgrad``); dispatch
+then looks kernels up in plain dicts (``plexgrad.core.dispatch``), never through pluggy.
 """
 
-__all__ = ["BackendRecord", "records", "load_backend_for", "backends_implementing", "reset",
-           "ENTRY_POINT_GROUP", "device_types"]
+__all__ = ["BackendRecord", "records", "load_backend_for", "backends_implementing", "reset", "describe",
+           "core_op_names", "autoload_disabled", "device_types", "ENTRY_POINT_GROUP", "AUTOLOAD_VARIABLE",
+           "STATUSES", "FACTORY_KERNELS"]
 
 import importlib
 import os
@@ -23,12 +29,22 @@ from .declaration import BackendDeclaration
 from .hookspec import API_VERSION, PROJECT, BackendHooks
 
 ENTRY_POINT_GROUP = "plexgrad.backends"
+AUTOLOAD_VARIABLE = "PLEXGRAD_DISABLE_PLUGIN_AUTOLOAD"
 BUILTIN_PLUGINS = ("plexgrad.backends.numpy_be", "plexgrad.backends.jax_be", "plexgrad.backends.cupy_be")
+STATUSES = ("active", "available", "unavailable", "failed", "incompatible", "conflict")
+FACTORY_KERNELS = ("full",)
+"""Kernels the core calls directly (not declared ops) that every backend should supply."""
+
+_USABLE = ("active", "available")
 
 
 @dataclass
 class BackendRecord:
-    """What the registry knows of one backend (or of a plugin that failed before declaring one)."""
+    """What the registry knows of one backend (or of a plugin that failed before declaring one).
+
+    ``status`` is one of ``STATUSES`` and ``reason`` says why it is not usable;
+    ``ops`` is the declared coverage until the backend is loaded, then the real one.
+    """
 
     name: str
     plugin: str
@@ -41,12 +57,19 @@ class BackendRecord:
     backend: object = None
     ops: frozenset = field(default_factory=frozenset)
 
+    @property
+    def usable(self):
+        """True while the backend is loaded or may still be loaded."""
+        return self.status in _USABLE
+
 
 class _Registry:
     def __init__(self):
         self.records = []
         self.by_device_type = {}
+        self.by_name = {}
         self.discovered = False
+        self.autoload = True
 
     def discover(self):
         if self.discovered:
@@ -56,70 +79,95 @@ class _Registry:
         manager.add_hookspecs(BackendHooks)
         sources = []
         for module_name in BUILTIN_PLUGINS:
-            module = importlib.import_module(module_name)
-            manager.register(module, name=module_name)
-            sources.append((module, module_name, "plexgrad", _plexgrad_version()))
-        if os.environ.get("PLEXGRAD_DISABLE_PLUGIN_AUTOLOAD", "").strip() not in ("", "0"):
-            pass
-        else:
+            plugin = self._register(manager, lambda: importlib.import_module(module_name), module_name,
+                                    module_name, "plexgrad", _plexgrad_version())
+            if plugin is not None:
+                sources.append((plugin, module_name, "plexgrad", _plexgrad_version()))
+        self.autoload = not autoload_disabled()
+        if self.autoload:
             for entry_point in _entry_points():
                 distribution = getattr(entry_point, "dist", None)
-                dist_name = distribution.name if distribution is not None else "unknown"
+                dist_name = distribution.name if distribution is not None else "unknown distribution"
                 dist_version = distribution.version if distribution is not None else "?"
-                try:
-                    plugin = entry_point.load()
-                    manager.register(plugin, name=f"{dist_name}:{entry_point.name}")
-                except Exception as error:
-                    self.records.append(BackendRecord(
-                        name=entry_point.name, plugin=entry_point.value, distribution=dist_name,
-                        version=dist_version, status="failed",
-                        reason=f"entry point failed to load: {_describe(error)}"))
-                    continue
-                sources.append((plugin, entry_point.value, dist_name, dist_version))
+                plugin = self._register(manager, entry_point.load, entry_point.name, entry_point.value,
+                                        dist_name, dist_version)
+                if plugin is not None:
+                    sources.append((plugin, entry_point.value, dist_name, dist_version))
         for plugin, plugin_name, dist_name, dist_version in sources:
             self._declare(manager, plugin, plugin_name, dist_name, dist_version)
+
+    def _register(self, manager, load, name, plugin_name, dist_name, dist_version):
+        """Import one plugin and register it with pluggy; a failure becomes a ``failed`` record."""
+        try:
+            plugin = load()
+            manager.register(plugin, name=f"{dist_name}:{plugin_name}")
+        except (Exception, SystemExit) as error:
+            self.records.append(BackendRecord(
+                name=name, plugin=plugin_name, distribution=dist_name, version=dist_version, status="failed",
+                reason=f"plugin {plugin_name} could not be loaded: {_describe(error)}"))
+            return None
+        return plugin
 
     def _declare(self, manager, plugin, plugin_name, dist_name, dist_version):
         implementations = [impl for impl in manager.hook.plexgrad_backends.get_hookimpls() if impl.plugin is plugin]
         if not implementations:
-            self.records.append(BackendRecord(
-                name=plugin_name, plugin=plugin_name, distribution=dist_name, version=dist_version,
-                status="failed", reason="plugin defines no plexgrad_backends hook implementation"))
+            self._fail(plugin_name, plugin_name, dist_name, dist_version,
+                       "plugin defines no @hookimpl plexgrad_backends() (from plexgrad.backends import hookimpl)")
             return
         for implementation in implementations:
             try:
-                declarations = list(implementation.function())
-            except Exception as error:
-                self.records.append(BackendRecord(
-                    name=plugin_name, plugin=plugin_name, distribution=dist_name, version=dist_version,
-                    status="failed", reason=f"plexgrad_backends hook raised: {_describe(error)}"))
+                declarations = implementation.function()
+            except (Exception, SystemExit) as error:
+                self._fail(plugin_name, plugin_name, dist_name, dist_version, f"plexgrad_backends() raised: {_describe(error)}")
+                continue
+            if isinstance(declarations, BackendDeclaration):
+                declarations = [declarations]
+            if not isinstance(declarations, (list, tuple)):
+                self._fail(plugin_name, plugin_name, dist_name, dist_version,
+                           f"plexgrad_backends() returned {type(declarations).__name__}; "
+                           "return a list of BackendDeclaration")
                 continue
             for declaration in declarations:
                 self._add(declaration, plugin_name, dist_name, dist_version)
 
+    def _fail(self, name, plugin_name, dist_name, dist_version, reason):
+        self.records.append(BackendRecord(
+            name=name, plugin=plugin_name, distribution=dist_name, version=dist_version,
+            status="failed", reason=reason))
+
     def _add(self, declaration, plugin_name, dist_name, dist_version):
-        if not isinstance(declaration, BackendDeclaration):
-            self.records.append(BackendRecord(
-                name=plugin_name, plugin=plugin_name, distribution=dist_name, version=dist_version,
-                status="failed", reason=f"hook returned {type(declaration).__name__}, not a BackendDeclaration"))
+        problem = _declaration_problem(declaration)
+        if problem:
+            name = getattr(declaration, "name", None)
+            self._fail(name if isinstance(name, str) and name else plugin_name, plugin_name, dist_name,
+                       dist_version, f"invalid declaration: {problem}")
             return
+        device_types = (declaration.device_types,) if isinstance(declaration.device_types, str) \
+            else tuple(declaration.device_types)
         record = BackendRecord(
             name=declaration.name, plugin=plugin_name, distribution=dist_name, version=dist_version,
-            device_types=tuple(declaration.device_types), declaration=declaration,
-            ops=frozenset(declaration.ops or ()))
+            device_types=device_types, declaration=declaration, ops=frozenset(declaration.ops or ()))
         self.records.append(record)
         if declaration.api_version != API_VERSION:
             record.status = "incompatible"
-            record.reason = (f"written for plugin API version {declaration.api_version}, "
-                             f"this plexgrad speaks version {API_VERSION}")
+            record.reason = (f"written for plugin API version {declaration.api_version}, this plexgrad speaks "
+                             f"version {API_VERSION}; install a version of {dist_name} made for this plexgrad")
+            return
+        holder = self.by_name.get(record.name)
+        if holder is not None:
+            record.status = "conflict"
+            record.reason = (f"backend name '{record.name}' is already used by {holder.plugin} from "
+                             f"{holder.distribution}; uninstall one of the two distributions")
             return
         for device_type in record.device_types:
             holder = self.by_device_type.get(device_type)
             if holder is not None:
                 record.status = "conflict"
                 record.reason = (f"device type '{device_type}' is already served by backend '{holder.name}' "
-                                 f"from {holder.distribution}; uninstall one of the two distributions")
+                                 f"({holder.plugin} from {holder.distribution}); uninstall one of the two "
+                                 "distributions")
                 return
+        self.by_name[record.name] = record
         for device_type in record.device_types:
             self.by_device_type[device_type] = record
 
@@ -127,12 +175,13 @@ class _Registry:
         if record.status != "available":
             return
         try:
-            available, reason = record.declaration.is_available()
-        except Exception as error:
+            result = record.declaration.is_available()
+            available, reason = (result, "") if isinstance(result, bool) else result
+        except (Exception, SystemExit) as error:
             record.status, record.reason = "failed", f"availability check raised: {_describe(error)}"
             return
         if not available:
-            record.status, record.reason = "unavailable", reason or "availability check returned False"
+            record.status, record.reason = "unavailable", reason or "its availability check returned False"
 
     def load(self, record):
         self.check_available(record)
@@ -140,15 +189,41 @@ class _Registry:
             return record.backend
         if record.status != "available":
             return None
+        from ..core.backend import Backend
         try:
             backend = record.declaration.load()
-        except Exception as error:
+        except (Exception, SystemExit) as error:
             record.status, record.reason = "failed", f"load() raised: {_describe(error)}"
+            return None
+        if not isinstance(backend, Backend):
+            record.status = "failed"
+            record.reason = f"load() returned {type(backend).__name__}, not a plexgrad.backends.Backend"
             return None
         record.backend = backend
         record.status = "active"
+        record.reason = ""
         record.ops = frozenset(backend.kernels)
         return backend
+
+
+def _declaration_problem(declaration):
+    """Why ``declaration`` cannot be used, or '' when it can."""
+    if not isinstance(declaration, BackendDeclaration):
+        return f"got {type(declaration).__name__}, not a BackendDeclaration"
+    if not isinstance(declaration.name, str) or not declaration.name:
+        return f"name must be a non-empty string, got {declaration.name!r}"
+    device_types = (declaration.device_types,) if isinstance(declaration.device_types, str) \
+        else declaration.device_types
+    if not device_types:
+        return "device_types is empty; name at least one device type, e.g. ('toy',)"
+    for device_type in device_types:
+        if not isinstance(device_type, str) or not device_type.replace("_", "").isalnum():
+            return f"device type {device_type!r} must be letters, digits and '_' (no ':index')"
+    if not callable(declaration.load):
+        return "load must be a callable returning a plexgrad.backends.Backend"
+    if not callable(declaration.is_available):
+        return "is_available must be a callable returning (available, reason)"
+    return ""
 
 
 def _describe(error):
@@ -158,10 +233,7 @@ def _describe(error):
 
 
 def _entry_points():
-    found = metadata.entry_points()
-    if hasattr(found, "select"):
-        return sorted(found.select(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name)
-    return sorted(found.get(ENTRY_POINT_GROUP, []), key=lambda ep: ep.name)
+    return sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda entry_point: entry_point.name)
 
 
 def _plexgrad_version():
@@ -172,13 +244,22 @@ def _plexgrad_version():
 _registry = _Registry()
 
 
+def autoload_disabled():
+    """True when ``PLEXGRAD_DISABLE_PLUGIN_AUTOLOAD`` is set to anything but '', '0', 'false', 'no' or 'off'."""
+    return os.environ.get(AUTOLOAD_VARIABLE, "").strip().lower() not in ("", "0", "false", "no", "off")
+
+
 def records():
-    """All backend records, discovering plugins on first call."""
+    """All backend records, discovering plugins on first call; availability is checked (cheaply)
+    so each record's ``status`` is current, but nothing is loaded."""
     _registry.discover()
+    for record in _registry.records:
+        _registry.check_available(record)
     return list(_registry.records)
 
 
 def device_types():
+    """The device types some backend claims (usable or not)."""
     _registry.discover()
     return sorted(_registry.by_device_type)
 
@@ -189,8 +270,9 @@ def load_backend_for(device_type):
     record = _registry.by_device_type.get(device_type)
     if record is None:
         known = ", ".join(sorted(_registry.by_device_type)) or "none"
+        hint = " (plugin autoloading is off: unset PLEXGRAD_DISABLE_PLUGIN_AUTOLOAD)" if not _registry.autoload else ""
         raise RuntimeError(
-            f"no backend serves device type '{device_type}'; known device types: {known}. "
+            f"no backend serves device type '{device_type}'; known device types: {known}{hint}. "
             "Run `python -m plexgrad.backends` to list backends and their status."
         )
     backend = _registry.load(record)
@@ -208,10 +290,38 @@ def load_backend_for(device_type):
 
 
 def backends_implementing(op_name):
-    """Names of the backends whose declared (or loaded) coverage includes ``op_name``."""
-    _registry.discover()
-    return [record.name for record in _registry.records
-            if op_name in record.ops and record.status in ("active", "available")]
+    """Names of the usable backends whose declared (or loaded) coverage includes ``op_name``."""
+    return [record.name for record in records() if op_name in record.ops and record.usable]
+
+
+def core_op_names():
+    """Every op the core dispatches (declared ops plus ``FACTORY_KERNELS``): what coverage is measured against."""
+    from ..core.dispatch import OPS
+    return frozenset(OPS) | frozenset(FACTORY_KERNELS)
+
+
+def describe(load=True):
+    """One dict per backend for listings: name, distribution, version, device_types, status, reason,
+    implemented/total core ops and the missing ones (``None`` where coverage is unknown).
+
+    With ``load=True`` every available backend is loaded first, so the status reads
+    ``active`` and the coverage is the real one (this imports jax if it is installed).
+    """
+    core = core_op_names()
+    rows = []
+    for record in records():
+        if load and record.status == "available":
+            _registry.load(record)
+        known = record.backend is not None or (record.declaration is not None and record.declaration.ops is not None)
+        rows.append({
+            "name": record.name, "distribution": record.distribution, "version": record.version,
+            "plugin": record.plugin, "device_types": list(record.device_types), "status": record.status,
+            "reason": record.reason,
+            "implemented": len(core & record.ops) if known else None, "total": len(core),
+            "missing": sorted(core - record.ops) if known else None,
+            "extra": sorted(record.ops - core) if known else None,
+        })
+    return rows
 
 
 def reset():

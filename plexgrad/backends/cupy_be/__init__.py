@@ -1,6 +1,7 @@
-"""The CuPy backend (device type ``cuda``): declared here, kernels to come.
+"""The CuPy backend (device type ``cuda``; ``cuda:N`` is CUDA device N).
 
-It reports ``unavailable`` with the reason until CuPy and a CUDA device are present.
+CuPy is imported only when a ``cuda`` device is first used; the availability check
+reports ``unavailable`` with the reason until CuPy and a CUDA device are present.
 """
 
 from ..array_kernels import OP_NAMES
@@ -32,5 +33,5 @@ def _load():
 @hookimpl
 def plexgrad_backends():
     return [BackendDeclaration(
-        name="cupy", device_types=("cuda",), api_version=API_VERSION, load=_load, ops=OP_NAMES,
+        name="cupy", device_types=("cuda",), api_version=API_VERSION, load=_load, ops=OP_NAMES | {"index_put_"},
         is_available=_is_available, description="CuPy arrays on NVIDIA GPUs")]

@@ -1,0 +1,80 @@
+"""CuPy kernels: the shared ``xp`` kernels (CuPy mirrors numpy), plus in-place writes.
+
+CuPy arrays are mutable and views share memory, as on numpy, so this backend
+mirrors ``numpy_be``: ``assign`` and ``index_put_`` write in place.  Scatter-adds
+use ``cupyx.scatter_add`` (numpy's ``add.at``, which older CuPy lacks).  Kernels run
+on CuPy's current device; ``from_host`` places data on device ``index``.
+"""
+
+__all__ = ["build_backend"]
+
+import numpy
+
+from ...core import dtypes
+from ...core.backend import Backend
+from ..array_kernels import build_kernels
+
+
+def build_backend():
+    import cupy
+    import cupyx
+
+    native = {d: numpy.dtype(d.name) for d in dtypes.ALL_DTYPES if d is not dtypes.bfloat16}
+    from_native = {value: key for key, value in native.items()}
+
+    def native_dtype(dtype):
+        found = native.get(dtype)
+        if found is None:
+            raise TypeError(f"dtype {dtype} is not supported on cuda (CuPy has no bfloat16); "
+                            "use float16 or float32")
+        return found
+
+    def dtype_of(array):
+        found = from_native.get(numpy.dtype(array.dtype))
+        if found is None:
+            raise TypeError(f"cupy dtype {array.dtype} has no plexgrad equivalent; supported: "
+                            + ", ".join(d.name for d in native))
+        return found
+
+    def from_host(data, dtype, index):
+        with cupy.cuda.Device(index):
+            return cupy.asarray(numpy.asarray(data), dtype=native_dtype(dtype))
+
+    def assign(destination, source):
+        cupy.copyto(destination, source, casting="unsafe")
+
+    def positions(index, dim):
+        grid = [cupy.arange(extent).reshape((1,) * axis + (extent,) + (1,) * (index.ndim - axis - 1))
+                for axis, extent in enumerate(index.shape)]
+        grid[dim] = index
+        return tuple(grid)
+
+    def index_put_(array, values, key, accumulate):
+        if accumulate:
+            cupyx.scatter_add(array, key, values)
+        else:
+            array[key] = values
+
+    def index_put(x, values, key, accumulate):
+        result = x.copy()
+        index_put_(result, values, key, accumulate)
+        return result
+
+    def scatter_add(x, index, src, dim):
+        result = x.copy()
+        source = src[tuple(slice(0, extent) for extent in index.shape)]
+        cupyx.scatter_add(result, positions(index, dim), source)
+        return result
+
+    def add_into(destination, source):
+        cupy.add(destination, source, out=destination)
+
+    kernels = build_kernels(cupy, native_dtype)
+    kernels.update({"index_put": index_put, "index_put_": index_put_, "scatter_add": scatter_add,
+                    "add_": add_into})
+    return Backend(
+        "cupy", ("cuda",), kernels,
+        from_host=from_host, to_host=cupy.asnumpy, native_dtype=native_dtype, dtype_of=dtype_of,
+        mutable=True, device_count=cupy.cuda.runtime.getDeviceCount, assign=assign,
+        synchronize=lambda: cupy.cuda.Device().synchronize(), index_of=lambda array: array.device.id,
+    )
