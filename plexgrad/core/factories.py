@@ -89,9 +89,9 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
     try:
         host = numpy.asarray(data if not (isinstance(data, (list, tuple)) and inner_dtype is not None)
                              else [_to_host_nested(item) for item in data])
-    except ValueError as error:
-        raise ValueError(f"could not create a tensor from {type(data).__name__}: {error}. Nested lists must be "
-                         "rectangular (every row the same length).") from None
+    except ValueError:
+        raise ValueError(f"{_ragged_description(data)}; nested lists must be rectangular (every row the same "
+                         "length)") from None
     if host.dtype == object:
         raise TypeError(f"could not infer the dtype of {type(data).__name__} {data!r:.60}; data must be numbers, "
                         "(nested) lists of numbers, numpy arrays or tensors")
@@ -104,6 +104,24 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
     if native is data or (isinstance(data, numpy.ndarray) and numpy.shares_memory(native, data)):
         native = native.copy()
     return _finish(native, dtype, target, requires_grad)
+
+
+def _ragged_description(data, dim=0):
+    """torch's wording for the first row whose length differs from its siblings'."""
+    if not isinstance(data, (list, tuple)) or not data:
+        return "could not create a tensor from the data"
+    expected = len(data[0]) if isinstance(data[0], (list, tuple)) else None
+    for item in data:
+        length = len(item) if isinstance(item, (list, tuple)) else None
+        if length != expected:
+            if expected is None or length is None:
+                return f"expected a sequence or a number consistently at dim {dim + 1}"
+            return f"expected sequence of length {expected} at dim {dim + 1} (got {length})"
+    for item in data:
+        found = _ragged_description(item, dim + 1)
+        if found.startswith("expected"):
+            return found
+    return "could not create a tensor from the data"
 
 
 def _to_host_nested(item):
@@ -163,7 +181,10 @@ def scalar_tensor(value, device=None, dtype=None):
 
 
 def _shape(size, function_name):
-    return shape_from_args(size, f"{function_name}(): size")
+    shape = shape_from_args(size, f"{function_name}(): size")
+    if any(extent < 0 for extent in shape):
+        raise RuntimeError(f"{function_name}: Dimension size must be non-negative, got size {list(shape)}")
+    return shape
 
 
 def _float_dtype(dtype, function_name):
