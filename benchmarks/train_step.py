@@ -1,0 +1,192 @@
+"""Milliseconds per training step: the seeds' MLP (batch 64 and 512) and the small CNN.
+
+plexgrad on ``cpu`` and ``jax`` next to torch and a hand-written numpy step, side by side
+in one run (medians over repeats).  Ratios: plexgrad cpu / torch and plexgrad cpu / numpy.
+
+    python benchmarks/train_step.py [--repeats 7] [--steps 20] [--skip-cnn]
+"""
+
+import argparse
+import importlib.util
+import os
+import statistics
+import sys
+import time
+
+import numpy
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "examples"))
+
+
+class NumpyMLP:
+    """The seeds' MLP step written by hand in numpy: forward, backward, SGD with momentum."""
+
+    def __init__(self, rng, sizes=(784, 300, 100, 10), lr=0.01, momentum=0.9, eps=1e-5):
+        self.lr, self.momentum, self.eps = lr, momentum, eps
+        self.weights = []
+        for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+            bound = 1 / numpy.sqrt(fan_in)
+            self.weights.append([rng.uniform(-bound, bound, (fan_out, fan_in)).astype(numpy.float32),
+                                 rng.uniform(-bound, bound, fan_out).astype(numpy.float32)])
+        self.norms = [[numpy.ones(n, numpy.float32), numpy.zeros(n, numpy.float32)] for n in sizes[1:-1]]
+        self.buffers = [numpy.zeros_like(p) for group in self.weights + self.norms for p in group]
+
+    def step(self, images, labels):
+        x = images.reshape(images.shape[0], -1)
+        n = x.shape[0]
+        cache = []
+        h = x
+        for (weight, bias), (gamma, beta) in zip(self.weights[:-1], self.norms):
+            linear = h @ weight.T + bias
+            mean = linear.mean(0)
+            centered = linear - mean
+            inverse_std = 1 / numpy.sqrt((centered * centered).mean(0) + self.eps)
+            normalized = centered * inverse_std
+            activated = numpy.maximum(normalized * gamma + beta, 0)
+            cache.append((h, normalized, inverse_std, activated))
+            h = activated
+        weight, bias = self.weights[-1]
+        logits = h @ weight.T + bias
+        shifted = logits - logits.max(1, keepdims=True)
+        exp = numpy.exp(shifted)
+        probabilities = exp / exp.sum(1, keepdims=True)
+        loss = -numpy.log(probabilities[numpy.arange(n), labels]).mean()
+        grad = probabilities
+        grad[numpy.arange(n), labels] -= 1
+        grad /= n
+        grads = [None] * (len(self.weights) + len(self.norms))
+        weight_grads, norm_grads = [], []
+        weight_grads.append((grad.T @ h, grad.sum(0)))
+        grad = grad @ weight
+        for index in range(len(self.norms) - 1, -1, -1):
+            h_in, normalized, inverse_std, activated = cache[index]
+            gamma, beta = self.norms[index]
+            grad = grad * (activated > 0)
+            norm_grads.append(((grad * normalized).sum(0), grad.sum(0)))
+            grad_normalized = grad * gamma
+            grad = inverse_std / n * (n * grad_normalized - grad_normalized.sum(0)
+                                      - normalized * (grad_normalized * normalized).sum(0))
+            weight, _ = self.weights[index]
+            weight_grads.append((grad.T @ h_in, grad.sum(0)))
+            if index:
+                grad = grad @ weight
+        grads = [g for pair in reversed(weight_grads) for g in pair] + [g for pair in reversed(norm_grads) for g in pair]
+        parameters = [p for group in self.weights + self.norms for p in group]
+        for parameter, gradient, buffer in zip(parameters, grads, self.buffers):
+            buffer *= self.momentum
+            buffer += gradient
+            parameter -= self.lr * buffer
+        return loss
+
+
+def _median_ms(step, steps, repeats):
+    step()
+    step()
+    samples = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        for _ in range(steps):
+            step()
+        samples.append((time.perf_counter() - started) / steps * 1e3)
+    return statistics.median(samples)
+
+
+def plexgrad_step(model_name, batch, device):
+    import plexgrad as torch
+    from train_fashion_mnist import Net, SmallCNN
+    torch.manual_seed(0)
+    model = (Net() if model_name == "mlp" else SmallCNN()).to(device)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    criterion = torch.nn.CrossEntropyLoss()
+    images = torch.randn(batch, 1, 28, 28, device=device)
+    labels = torch.randint(0, 10, (batch,), device=device)
+
+    def step():
+        optimizer.zero_grad()
+        loss = criterion(model(images), labels)
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+    return step
+
+
+def torch_step(model_name, batch):
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+    torch.manual_seed(0)
+    if model_name == "mlp":
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.layer1 = nn.Sequential(nn.Linear(784, 300), nn.BatchNorm1d(300))
+                self.layer2 = nn.Sequential(nn.Linear(300, 100), nn.BatchNorm1d(100))
+                self.layer3 = nn.Sequential(nn.Linear(100, 10))
+
+            def forward(self, x):
+                x = x.view(x.size(0), -1)
+                return self.layer3(F.relu(self.layer2(F.relu(self.layer1(x)))))
+        model = Net()
+    else:
+        model = nn.Sequential(
+            nn.Conv2d(1, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(32, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Flatten(), nn.Dropout(0.25), nn.Linear(64 * 7 * 7, 10))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    criterion = nn.CrossEntropyLoss()
+    images = torch.randn(batch, 1, 28, 28)
+    labels = torch.randint(0, 10, (batch,))
+
+    def step():
+        optimizer.zero_grad()
+        loss = criterion(model(images), labels)
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+    return step
+
+
+def numpy_step(batch):
+    rng = numpy.random.default_rng(0)
+    model = NumpyMLP(rng)
+    images = rng.standard_normal((batch, 1, 28, 28)).astype(numpy.float32)
+    labels = rng.integers(0, 10, batch)
+    return lambda: model.step(images, labels)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--skip-cnn", action="store_true")
+    parser.add_argument("--skip-jax", action="store_true")
+    arguments = parser.parse_args()
+    has_torch = importlib.util.find_spec("torch") is not None
+    has_jax = importlib.util.find_spec("jax") is not None and not arguments.skip_jax
+    if has_torch:
+        import torch
+        torch.set_num_threads(os.cpu_count() or 1)
+    cases = [("mlp", 64), ("mlp", 512)] + ([] if arguments.skip_cnn else [("cnn", 64)])
+    columns = ["plexgrad cpu"] + (["plexgrad jax"] if has_jax else []) + (["torch"] if has_torch else []) + \
+        ["numpy by hand"]
+    print(f"ms per training step (median of {arguments.repeats} x {arguments.steps} steps)")
+    print(f"{'model':<6}{'batch':>6}" + "".join(f"{c:>15}" for c in columns) +
+          ("   cpu/torch" if has_torch else "") + "   cpu/numpy")
+    for model_name, batch in cases:
+        steps = max(arguments.steps // (4 if model_name == "cnn" else 1), 3)
+        timings = {"plexgrad cpu": _median_ms(plexgrad_step(model_name, batch, "cpu"), steps, arguments.repeats)}
+        if has_jax:
+            timings["plexgrad jax"] = _median_ms(plexgrad_step(model_name, batch, "jax"), steps, arguments.repeats)
+        if has_torch:
+            timings["torch"] = _median_ms(torch_step(model_name, batch), steps, arguments.repeats)
+        timings["numpy by hand"] = _median_ms(numpy_step(batch), steps, arguments.repeats) \
+            if model_name == "mlp" else float("nan")
+        row = f"{model_name:<6}{batch:>6}" + "".join(f"{timings[c]:>15.3f}" for c in columns)
+        if has_torch:
+            row += f"{timings['plexgrad cpu'] / timings['torch']:>11.2f}x"
+        row += f"{timings['plexgrad cpu'] / timings['numpy by hand']:>11.2f}x"
+        print(row, flush=True)
+
+
+if __name__ == "__main__":
+    main()
