@@ -180,6 +180,16 @@ def scalar_tensor(value, device=None, dtype=None):
     return make_tensor(_host_to(numpy.asarray(value), dtype, target), dtype, target)
 
 
+def _size_keyword(size, ignored, function_name):
+    """``zeros(size=(2, 3))``: torch accepts the size as a keyword too."""
+    keyword = ignored.pop("size", None)
+    if keyword is None:
+        return size
+    if size:
+        raise TypeError(f"{function_name}() got the size both positionally and as size=")
+    return (keyword,)
+
+
 def _shape(size, function_name):
     shape = shape_from_args(size, f"{function_name}(): size")
     if any(extent < 0 for extent in shape):
@@ -209,18 +219,21 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=
 
 def zeros(*size, dtype=None, device=None, requires_grad=False, out=None, **ignored):
     """A tensor of zeros with shape ``size`` (float32 unless ``dtype`` says otherwise)."""
+    size = _size_keyword(size, ignored, "zeros")
     dtype = _float_dtype(dtype, "zeros")
     return full(_shape(size, "zeros"), 0, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False, out=None, **ignored):
     """A tensor of ones with shape ``size``."""
+    size = _size_keyword(size, ignored, "ones")
     dtype = _float_dtype(dtype, "ones")
     return full(_shape(size, "ones"), 1, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False, out=None, **ignored):
     """An uninitialised tensor of shape ``size`` (here: zero-filled)."""
+    size = _size_keyword(size, ignored, "empty")
     return zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
@@ -287,11 +300,13 @@ def _random(sampler, size, dtype, device, requires_grad, generator, function_nam
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None, **ignored):
     """Uniform samples from [0, 1)."""
+    size = _size_keyword(size, ignored, "rand")
     return _random(lambda g, s, d: g.random(s, dtype=d), size, dtype, device, requires_grad, generator, "rand")
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None, **ignored):
     """Standard normal samples."""
+    size = _size_keyword(size, ignored, "randn")
     return _random(lambda g, s, d: g.standard_normal(s, dtype=d), size, dtype, device, requires_grad,
                    generator, "randn")
 

@@ -25,7 +25,7 @@ def check_in_place(target, recording):
     if target._grad_fn is None and target._requires_grad and target._base is None:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation. "
                            "Wrap the update in `with plexgrad.no_grad():` or operate on .detach().")
-    if target._base is not None and root._grad_fn is None and root._requires_grad:
+    if target._base is not None and target._requires_grad and root._grad_fn is None and root._requires_grad:
         raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place "
                            "operation. Wrap the update in `with plexgrad.no_grad():`.")
 
