@@ -218,3 +218,8 @@ def _scatter_add(xp):
 
 BUILDERS.update({"gather": _gather, "scatter_add": _scatter_add})
 OP_NAMES = frozenset(ELEMENTWISE) | frozenset(BUILDERS) | {"cast"}
+
+from .special_kernels import build_erf  # noqa: E402
+
+BUILDERS["erf"] = build_erf
+OP_NAMES = OP_NAMES | {"erf"}

@@ -14,6 +14,7 @@ def build_backend():
     import jax
     jax.config.update("jax_enable_x64", True)  # without it float64/int64 silently become 32-bit
     import jax.numpy as jnp
+    import jax.scipy.special
     import ml_dtypes
 
     native = {d: numpy.dtype(d.name) for d in dtypes.ALL_DTYPES if d is not dtypes.bfloat16}
@@ -58,6 +59,7 @@ def build_backend():
         "index_put": index_put, "scatter_add": scatter_add, "full": full,
         "sigmoid": jax.nn.sigmoid, "copy": lambda x: x,
     })
+    kernels["erf"] = jax.scipy.special.erf
     return Backend(
         "jax", ("jax",), kernels,
         from_host=from_host, to_host=to_host, native_dtype=native_dtype, dtype_of=dtype_of,
