@@ -79,17 +79,19 @@ def record(rule, inputs, result, saved=(), params=None, save_output=False):
     for tensor in inputs:
         if tensor is None or type(tensor) is not Tensor and not isinstance(tensor, Tensor):
             edges.append(None)
-        elif tensor._grad_fn is not None:
-            edges.append(tensor._grad_fn)
-            needed = True
-        elif tensor._requires_grad:
-            edges.append(tensor)
-            needed = True
         else:
-            edges.append(None)
+            node = tensor._grad_fn
+            if node is not None:
+                edges.append(node)
+                needed = True
+            elif tensor._requires_grad:
+                edges.append(tensor)
+                needed = True
+            else:
+                edges.append(None)
     if not needed:
         return result
-    node = Node(rule, tuple(edges), saved, params, None)
+    node = Node(rule, edges, saved, params, None)
     if save_output:
         node.output_data = result._data
         node.output_meta = (result._dtype, result._device)

@@ -28,8 +28,14 @@ class Node:
         self.rule = rule
         self.edges = edges
         self.saved = saved
-        self.versions = tuple(tensor._storage_version if tensor._base is None else tensor._base._storage_version
-                              for tensor in saved) if saved else None
+        if saved:
+            versions = []
+            for tensor in saved:
+                base = tensor._base
+                versions.append(tensor._storage_version if base is None else base._storage_version)
+            self.versions = versions
+        else:
+            self.versions = None
         self.params = params
         self.output_data = None
         self.output_meta = None
