@@ -95,6 +95,7 @@ class _Registry:
                     sources.append((plugin, entry_point.value, dist_name, dist_version))
         for plugin, plugin_name, dist_name, dist_version in sources:
             self._declare(manager, plugin, plugin_name, dist_name, dist_version)
+        self._resolve_claims()
 
     def _register(self, manager, load, name, plugin_name, dist_name, dist_version):
         """Import one plugin and register it with pluggy; a failure becomes a ``failed`` record."""
@@ -152,24 +153,40 @@ class _Registry:
             record.status = "incompatible"
             record.reason = (f"written for plugin API version {declaration.api_version}, this plexgrad speaks "
                              f"version {API_VERSION}; install a version of {dist_name} made for this plexgrad")
-            return
-        holder = self.by_name.get(record.name)
-        if holder is not None:
-            record.status = "conflict"
-            record.reason = (f"backend name '{record.name}' is already used by {holder.plugin} from "
-                             f"{holder.distribution}; uninstall one of the two distributions")
-            return
-        for device_type in record.device_types:
-            holder = self.by_device_type.get(device_type)
-            if holder is not None:
-                record.status = "conflict"
-                record.reason = (f"device type '{device_type}' is already served by backend '{holder.name}' "
-                                 f"({holder.plugin} from {holder.distribution}); uninstall one of the two "
-                                 "distributions")
-                return
-        self.by_name[record.name] = record
-        for device_type in record.device_types:
-            self.by_device_type[device_type] = record
+
+    def _resolve_claims(self):
+        """Give each device type (and backend name) to one backend.  Built-ins always keep
+        theirs; when several plugins claim the same one, none of them gets it: which plugin
+        would win is an accident of install order, so every claimant is marked ``conflict``."""
+        claimants = {}
+        for record in self.records:
+            if record.declaration is None or record.status == "incompatible":
+                continue
+            for key in [("backend name", record.name)] + [("device type", d) for d in record.device_types]:
+                claimants.setdefault(key, []).append(record)
+        for (kind, value), contenders in claimants.items():
+            if len(contenders) < 2:
+                continue
+            builtin = contenders[0] if contenders[0].plugin in BUILTIN_PLUGINS else None
+            for record in contenders:
+                if record is builtin:
+                    continue
+                if builtin is not None:
+                    rivals, what = [builtin], "belongs to the built-in"
+                else:
+                    rivals, what = [other for other in contenders if other is not record], "is also claimed by"
+                others = "; ".join(f"backend '{other.name}' ({other.plugin} from {other.distribution})"
+                                   for other in rivals)
+                advice = f"uninstall {record.distribution}" if builtin is not None else \
+                    "uninstall one of the distributions"
+                reason = f"{kind} '{value}' {what} {others}; {advice}"
+                if record.status != "conflict":
+                    record.status, record.reason = "conflict", reason
+        for record in self.records:
+            if record.declaration is not None and record.status == "available":
+                self.by_name[record.name] = record
+                for device_type in record.device_types:
+                    self.by_device_type[device_type] = record
 
     def check_available(self, record):
         if record.status != "available":
@@ -269,6 +286,11 @@ def load_backend_for(device_type):
     _registry.discover()
     record = _registry.by_device_type.get(device_type)
     if record is None:
+        claimants = [r for r in _registry.records if device_type in r.device_types]
+        if claimants:
+            details = "; ".join(f"backend '{r.name}' ({r.distribution}) is {r.status}: {r.reason}" for r in claimants)
+            raise RuntimeError(f"device type '{device_type}' cannot be used: {details}. "
+                               "Run `python -m plexgrad.backends` to list backends and their status.")
         known = ", ".join(sorted(_registry.by_device_type)) or "none"
         hint = " (plugin autoloading is off: unset PLEXGRAD_DISABLE_PLUGIN_AUTOLOAD)" if not _registry.autoload else ""
         raise RuntimeError(

@@ -1,0 +1,66 @@
+"""``python -m plexgrad.backends``: list every backend, its status and its op coverage.
+
+    python -m plexgrad.backends            # aligned table; loads available backends
+    python -m plexgrad.backends --no-load  # declared coverage only, imports nothing heavy
+    python -m plexgrad.backends --json     # the same facts as JSON
+"""
+
+__all__ = ["main", "format_table"]
+
+import argparse
+import json
+import sys
+import textwrap
+
+from . import registry
+from .hookspec import API_VERSION
+
+COLUMNS = ("BACKEND", "DISTRIBUTION", "DEVICES", "STATUS", "OPS", "REASON")
+
+
+def _cells(row):
+    coverage = "?" if row["implemented"] is None else f"{row['implemented']}/{row['total']} ops"
+    return (row["name"], f"{row['distribution']} {row['version']}", ",".join(row["device_types"]) or "-",
+            row["status"], coverage, row["reason"])
+
+
+def format_table(rows):
+    """The listing as text: one aligned line per backend, then the core ops each one lacks."""
+    table = [COLUMNS] + [_cells(row) for row in rows]
+    widths = [max(len(line[column]) for line in table) for column in range(len(COLUMNS))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip() for line in table]
+    for row in rows:
+        if row["missing"]:
+            text = f"{row['name']} lacks {len(row['missing'])} core ops: " + ", ".join(row["missing"])
+            lines.append("")
+            lines.extend(textwrap.wrap(text, width=100, subsequent_indent="    "))
+    return "\n".join(lines)
+
+
+def _header():
+    from .. import __version__
+    autoload = "off (PLEXGRAD_DISABLE_PLUGIN_AUTOLOAD is set)" if registry.autoload_disabled() else "on"
+    return (f"plexgrad {__version__}, plugin API version {API_VERSION}; "
+            f"entry-point group '{registry.ENTRY_POINT_GROUP}', autoload {autoload}")
+
+
+def main(argv=None):
+    """Print the backend listing; returns the exit status (0)."""
+    parser = argparse.ArgumentParser(prog="python -m plexgrad.backends",
+                                     description="List plexgrad backends, their status and op coverage.")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("--no-load", action="store_true",
+                        help="do not load available backends (status stays 'available', coverage is declared)")
+    arguments = parser.parse_args(argv)
+    rows = registry.describe(load=not arguments.no_load)
+    if arguments.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        print(_header())
+        print()
+        print(format_table(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
