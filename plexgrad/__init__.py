@@ -37,6 +37,17 @@ from .core.ops.shape import (reshape, permute, transpose, t, squeeze, unsqueeze,
                              broadcast_to, hstack, vstack)
 from .core.ops.linalg import matmul, mm, bmm, mv, dot, outer
 from .core.ops.indexing import nonzero, index_put
+from .core.ops.math_extra import (clamp, clip, clamp_min, clamp_max, frac, addcmul, addcdiv, lerp, hypot,
+                                  logaddexp, logaddexp2)
+from .core.ops.statistics import (var, std, var_mean, std_mean, median, nanmedian, norm, dist, count_nonzero,
+                                  nansum, nanmean)
+from .core.ops.sorting import (sort, argsort, msort, topk, kthvalue, unique, searchsorted, bucketize, equal,
+                               isclose, allclose)
+from .core.ops.selection import (index_select, masked_select, masked_fill, scatter, take, take_along_dim,
+                                 index_add, index_copy, index_fill)
+from .core.ops.einsum import einsum
+from . import linalg
+from .linalg import det, slogdet, logdet, inv as inverse
 from .core.legacy import LEGACY_TYPES as _LEGACY_TYPES
 from . import autograd, cuda
 from . import nn
@@ -86,3 +97,18 @@ half = float16
 int = int32  # noqa: A001  torch.int
 long = int64
 short = int16
+
+from .core.ops.composite import with_out as _with_out  # noqa: E402  torch's out= on public functions
+for _name in ("neg", "abs", "exp", "log", "sqrt", "rsqrt", "sin", "cos", "tan", "tanh", "sigmoid", "asin", "acos",
+              "atan", "sinh", "cosh", "sign", "floor", "ceil", "round", "trunc", "log1p", "expm1", "log2", "log10",
+              "reciprocal", "square", "logical_not", "bitwise_not", "add", "sub", "mul", "div", "pow", "maximum",
+              "minimum", "atan2", "remainder", "fmod", "floor_divide", "eq", "ne", "lt", "le", "gt", "ge",
+              "logical_and", "logical_or", "logical_xor", "bitwise_and", "bitwise_or", "bitwise_xor", "where",
+              "clamp", "clip", "clamp_min", "clamp_max", "frac", "addcmul", "addcdiv", "lerp", "hypot", "logaddexp",
+              "logaddexp2", "sum", "mean", "prod", "amax", "amin", "max", "min", "cumsum", "cumprod", "var", "std",
+              "nansum", "nanmean", "matmul", "mm", "bmm", "mv", "dot", "outer", "sort", "topk", "kthvalue",
+              "index_select", "masked_select", "take", "gather", "cat", "stack", "einsum", "negative", "subtract",
+              "multiply", "divide", "true_divide", "greater", "less", "absolute", "arctan2"):
+    if _name in globals() and not hasattr(globals()[_name], "without_out"):
+        globals()[_name] = _with_out(globals()[_name])
+del _name

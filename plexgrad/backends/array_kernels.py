@@ -219,6 +219,88 @@ def _scatter_add(xp):
 BUILDERS.update({"gather": _gather, "scatter_add": _scatter_add})
 OP_NAMES = frozenset(ELEMENTWISE) | frozenset(BUILDERS) | {"cast"}
 
+# ---- tensor API extras: sorting, searching, scatter, einsum, linalg (numpy.linalg and
+# ---- jax.numpy.linalg mirror each other; backends override only where they differ)
+def _argsort(xp):
+    def argsort(x, dim, descending):
+        if not descending:
+            return xp.argsort(x, axis=dim, stable=True).astype(xp.int64)
+        # stable descending: sort the reversed input, map positions back, reverse again
+        flipped = xp.argsort(xp.flip(x, axis=dim), axis=dim, stable=True)
+        return xp.flip(x.shape[dim] - 1 - flipped, axis=dim).astype(xp.int64)
+    return argsort
+
+
+def _searchsorted(xp):
+    def searchsorted(boundaries, values, right):
+        side = "right" if right else "left"
+        if boundaries.ndim == 1:
+            return xp.searchsorted(boundaries, values, side=side).astype(xp.int64)
+        rows = boundaries.reshape(-1, boundaries.shape[-1])
+        queries = values.reshape(rows.shape[0], -1)
+        found = [xp.searchsorted(row, query, side=side) for row, query in zip(rows, queries)]
+        return xp.stack(found).reshape(values.shape).astype(xp.int64)
+    return searchsorted
+
+
+def _scatter(xp):
+    def scatter(x, index, src, dim):
+        result = x.copy()
+        source = src[tuple(slice(0, extent) for extent in index.shape)]
+        result[scatter_positions(xp, index, dim)] = source
+        return result
+    return scatter
+
+
+def _einsum(xp):
+    def einsum(*arrays_and_equation):
+        *arrays, equation = arrays_and_equation
+        return xp.einsum(equation, *arrays)
+    return einsum
+
+
+def _linalg(name):
+    def build(xp):
+        return getattr(xp.linalg, name)
+    return build
+
+
+def _slogdet(xp):
+    def slogdet(x):
+        sign, logabsdet = xp.linalg.slogdet(x)
+        return sign, logabsdet
+    return slogdet
+
+
+def _svd(xp):
+    def svd(x, full_matrices):
+        u, s, vh = xp.linalg.svd(x, full_matrices=full_matrices)
+        return u, s, vh
+    return svd
+
+
+def _qr(xp):
+    def qr(x, mode):
+        q, r = xp.linalg.qr(x, mode="complete" if mode == "complete" else "reduced")
+        return q, r
+    return qr
+
+
+def _eigh(xp):
+    def eigh(x, lower):
+        values, vectors = xp.linalg.eigh(x, UPLO="L" if lower else "U")
+        return values, vectors
+    return eigh
+
+
+BUILDERS.update({
+    "argsort": _argsort, "searchsorted": _searchsorted, "scatter": _scatter, "einsum": _einsum,
+    "linalg_inv": _linalg("inv"), "linalg_det": _linalg("det"), "linalg_slogdet": _slogdet,
+    "linalg_solve": _linalg("solve"), "linalg_svd": _svd, "linalg_qr": _qr,
+    "linalg_cholesky": _linalg("cholesky"), "linalg_eigh": _eigh,
+})
+OP_NAMES = frozenset(ELEMENTWISE) | frozenset(BUILDERS) | {"cast"}
+
 from .special_kernels import build_erf  # noqa: E402
 
 BUILDERS["erf"] = build_erf

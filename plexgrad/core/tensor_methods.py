@@ -8,6 +8,7 @@ from .factories import full, resolve_device, to_device, zeros
 from .inplace import in_place, make_in_place_method
 from .op import cast
 from .ops import elementwise as ew, indexing, linalg, reduction, shape
+from .ops import math_extra, selection, sorting, statistics
 from .tensor import Tensor
 
 
@@ -128,6 +129,11 @@ def _floordiv(a, b):
     return ew.floor_divide(a, b)
 
 
+def _linalg():
+    from .. import linalg as module  # imported on first use: plexgrad.linalg builds on the core
+    return module
+
+
 def _size_alias(self):
     return self.shape
 
@@ -157,6 +163,22 @@ METHODS = {
     "less": ew.lt, "logical_and": ew.logical_and, "logical_or": ew.logical_or, "logical_xor": ew.logical_xor,
     "bitwise_and": ew.bitwise_and, "bitwise_or": ew.bitwise_or, "bitwise_xor": ew.bitwise_xor,
     "where": _where,
+    "clamp": math_extra.clamp, "clip": math_extra.clip, "clamp_min": math_extra.clamp_min,
+    "clamp_max": math_extra.clamp_max, "frac": math_extra.frac, "addcmul": math_extra.addcmul,
+    "addcdiv": math_extra.addcdiv, "lerp": math_extra.lerp, "hypot": math_extra.hypot,
+    "logaddexp": math_extra.logaddexp, "logaddexp2": math_extra.logaddexp2,
+    "var": statistics.var, "std": statistics.std, "median": statistics.median, "nanmedian": statistics.nanmedian,
+    "norm": statistics.norm, "dist": statistics.dist, "count_nonzero": statistics.count_nonzero,
+    "nansum": statistics.nansum, "nanmean": statistics.nanmean,
+    "sort": sorting.sort, "argsort": sorting.argsort, "msort": sorting.msort, "topk": sorting.topk,
+    "kthvalue": sorting.kthvalue, "unique": sorting.unique, "equal": sorting.equal, "isclose": sorting.isclose,
+    "allclose": sorting.allclose, "index_select": selection.index_select,
+    "masked_select": selection.masked_select, "masked_fill": selection.masked_fill, "scatter": selection.scatter,
+    "take": selection.take, "take_along_dim": selection.take_along_dim, "index_add": selection.index_add,
+    "index_copy": selection.index_copy, "index_fill": selection.index_fill,
+    "det": lambda self: _linalg().det(self), "logdet": lambda self: _linalg().logdet(self),
+    "slogdet": lambda self: _linalg().slogdet(self), "inverse": lambda self: _linalg().inv(self),
+    "cholesky": lambda self, upper=False: _linalg().cholesky(self, upper=upper),
     "sum": _sum, "mean": reduction.mean, "prod": reduction.prod, "amax": reduction.amax,
     "amin": reduction.amin, "max": reduction.max, "min": reduction.min, "argmax": reduction.argmax,
     "argmin": reduction.argmin, "all": reduction.all, "any": reduction.any, "cumsum": reduction.cumsum,
@@ -188,7 +210,9 @@ IN_PLACE = ["add", "sub", "mul", "div", "pow", "neg", "abs", "exp", "log", "sqrt
             "bitwise_not", "atan2", "remainder", "fmod", "floor_divide", "logical_and", "logical_or",
             "logical_xor", "bitwise_and", "bitwise_or", "bitwise_xor", "maximum", "minimum", "eq", "ne", "lt",
             "le", "gt", "ge", "clamp", "clip", "subtract", "multiply", "divide", "true_divide", "negative",
-            "t", "transpose", "squeeze", "unsqueeze", "scatter_add"]
+            "t", "transpose", "squeeze", "unsqueeze", "scatter_add",
+            "clamp_min", "clamp_max", "frac", "addcmul", "addcdiv", "lerp", "hypot", "logaddexp", "masked_fill",
+            "scatter", "index_add", "index_copy", "index_fill"]
 
 AUGMENTED = {"__iadd__": "add_", "__isub__": "sub_", "__imul__": "mul_", "__itruediv__": "div_",
              "__ipow__": "pow_", "__imod__": "remainder_", "__ifloordiv__": "floor_divide_",

@@ -51,12 +51,16 @@ def build_backend():
         source = src[tuple(slice(0, extent) for extent in index.shape)]
         return x.at[scatter_positions(jnp, index, dim)].add(source)
 
+    def scatter(x, index, src, dim):
+        source = src[tuple(slice(0, extent) for extent in index.shape)]
+        return x.at[scatter_positions(jnp, index, dim)].set(source)
+
     def full(shape, value, dtype, native_dtype):
         return jnp.full(shape, value, dtype=native_dtype)
 
     kernels = build_kernels(jnp, native_dtype)
     kernels.update({
-        "index_put": index_put, "scatter_add": scatter_add, "full": full,
+        "index_put": index_put, "scatter_add": scatter_add, "scatter": scatter, "full": full,
         "sigmoid": jax.nn.sigmoid, "copy": lambda x: x,
     })
     kernels["erf"] = jax.scipy.special.erf

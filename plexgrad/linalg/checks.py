@@ -1,0 +1,57 @@
+"""Argument checks and kernel calls shared by ``plexgrad.linalg``: square floating
+matrices in, torch's ``LinAlgError`` out when a factorization fails (numpy raises,
+jax returns NaN; both become the same error here)."""
+
+__all__ = ["LinAlgError", "check_matrix", "call_kernel", "check_finite_result"]
+
+import numpy
+
+from ..core import dtypes
+from ..core.op import kernel_for
+from ..core.tensor import Tensor
+
+
+class LinAlgError(RuntimeError):
+    """A matrix is singular or not positive-definite (torch.linalg.LinAlgError)."""
+
+
+def check_matrix(name, value, square=True, argument="A"):
+    """Raise torch's errors unless ``value`` is a floating tensor of (batches of) (square) matrices."""
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{name}(): argument '{argument}' must be Tensor, not {type(value).__name__}")
+    if value._dtype.category != dtypes.FLOATING:
+        raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. Got {value._dtype}")
+    if value._dtype in (dtypes.float16, dtypes.bfloat16):
+        raise RuntimeError(f"{name}: Low precision dtypes not supported. Got {value._dtype}; convert with .float()")
+    shape = tuple(value._data.shape)
+    if len(shape) < 2:
+        raise RuntimeError(f"{name}: The input tensor {argument} must have at least 2 dimensions, got shape "
+                           f"{list(shape)}")
+    if square and shape[-1] != shape[-2]:
+        raise RuntimeError(f"{name}: {argument} must be batches of square matrices, but they are {shape[-2]} by "
+                           f"{shape[-1]} matrices")
+    return value
+
+
+def call_kernel(op, name, inputs, params=(), failure=None):
+    """Run ``op``'s kernel on native arrays; a library LinAlgError becomes ours with ``failure``'s text."""
+    try:
+        return kernel_for(op, inputs[0]._device)(*[t._data for t in inputs], *params)
+    except Exception as error:
+        if type(error).__name__ == "LinAlgError":
+            raise LinAlgError(f"{name}: {failure or error}") from None
+        raise RuntimeError(f"{name} failed for shapes {[list(t.shape) for t in inputs]}: "
+                           f"{type(error).__name__}: {error}") from error
+
+
+def check_finite_result(name, inputs, results, failure):
+    """jax returns NaN/inf instead of raising: raise LinAlgError when finite inputs gave non-finite results."""
+    backend = inputs[0]._backend()
+    if backend.mutable:
+        return
+    for value in inputs:
+        if not numpy.isfinite(backend.to_host(value._data)).all():
+            return
+    for result in results:
+        if not numpy.isfinite(backend.to_host(result)).all():
+            raise LinAlgError(f"{name}: {failure}")

@@ -1,0 +1,133 @@
+"""Matrix decompositions: svd, svdvals, qr, cholesky, eigh, eigvalsh.
+
+svdvals and eigvalsh have gradients (``U diag(g) Vh`` and ``V diag(g) V^T``).
+svd, qr, cholesky and eigh are forward only: their outputs record a node whose
+backward raises NotImplementedError naming the op, so a model never silently gets
+a wrong gradient.
+"""
+
+__all__ = ["svd", "svdvals", "qr", "cholesky", "cholesky_ex", "eigh", "eigvalsh", "svd_result", "qr_result",
+           "eigh_result"]
+
+import collections
+
+from ..core.autograd.grad_mode import state as grad_state
+from ..core.op import Rule, declare, record
+from ..core.ops.composite import refuse_backward
+from ..core.tensor import make_tensor
+from .checks import call_kernel, check_finite_result, check_matrix
+
+svd_result = collections.namedtuple("svd", ["U", "S", "Vh"])
+qr_result = collections.namedtuple("qr", ["Q", "R"])
+eigh_result = collections.namedtuple("eigh", ["eigenvalues", "eigenvectors"])
+cholesky_ex_result = collections.namedtuple("cholesky_ex", ["L", "info"])
+
+_svd_op = declare("linalg_svd")
+_qr_op = declare("linalg_qr")
+_cholesky_op = declare("linalg_cholesky")
+_eigh_op = declare("linalg_eigh")
+
+_REFUSE = {name: refuse_backward(f"linalg.{name}") for name in ("svd", "qr", "cholesky", "eigh")}
+
+
+def _outputs(name, A, arrays):
+    """Wrap native results; mark them forward-only when A requires grad."""
+    results = tuple(make_tensor(array, A._dtype, A._device) for array in arrays)
+    if grad_state.enabled and A._requires_grad:
+        for result in results:
+            record(_REFUSE[name], (A,), result)
+    return results
+
+
+def svd(A, full_matrices=True):
+    """``(U, S, Vh)`` with ``A = U @ diag(S) @ Vh``, singular values descending (forward only;
+    use :func:`svdvals` when only S needs a gradient)."""
+    check_matrix("linalg.svd", A, square=False)
+    u, s, vh = call_kernel(_svd_op, "linalg.svd", (A,), (bool(full_matrices),))
+    return svd_result(*_outputs("svd", A, (u, s, vh)))
+
+
+def _svdvals_backward(node, grad):
+    u, vh = node.params
+    return ((u * grad.unsqueeze(-2)) @ vh,)
+
+
+_SVDVALS_RULE = Rule("LinalgSvdBackward0", _svdvals_backward)
+
+
+def svdvals(A):
+    """The singular values of A, descending (differentiable where they are distinct)."""
+    check_matrix("linalg.svdvals", A, square=False)
+    u, s, vh = call_kernel(_svd_op, "linalg.svdvals", (A,), (False,))
+    values = make_tensor(s, A._dtype, A._device)
+    if grad_state.enabled and A._requires_grad:
+        record(_SVDVALS_RULE, (A,), values,
+               params=(make_tensor(u, A._dtype, A._device), make_tensor(vh, A._dtype, A._device)))
+    return values
+
+
+def qr(A, mode="reduced"):
+    """``(Q, R)`` with ``A = Q @ R``; ``mode`` is 'reduced', 'complete' or 'r' (Q empty). Forward only."""
+    check_matrix("linalg.qr", A, square=False)
+    if mode not in ("reduced", "complete", "r"):
+        raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), "
+                           "'r', or 'complete'")
+    q, r = call_kernel(_qr_op, "linalg.qr", (A,), (mode,))
+    q_tensor, r_tensor = _outputs("qr", A, (q, r))
+    if mode == "r":
+        from ..core.factories import zeros
+        q_tensor = zeros(0, dtype=A._dtype, device=A._device)
+    return qr_result(q_tensor, r_tensor)
+
+
+def cholesky(A, *, upper=False):
+    """The lower-triangular L with ``A = L @ L^T`` (``upper=True``: U with ``A = U^T @ U``).
+    LinAlgError when A is not positive-definite.  Forward only."""
+    check_matrix("linalg.cholesky", A)
+    failure = "The factorization could not be completed because the input is not positive-definite."
+    lower = call_kernel(_cholesky_op, "linalg.cholesky", (A,), failure=failure)
+    check_finite_result("linalg.cholesky", (A,), (lower,), failure)
+    (result,) = _outputs("cholesky", A, (lower,))
+    return result.mT if upper else result
+
+
+def cholesky_ex(A, *, upper=False, check_errors=False):
+    """``(L, info)``; here info is always 0 and failures raise LinAlgError."""
+    from ..core.factories import zeros
+    from ..core import dtypes
+    return cholesky_ex_result(cholesky(A, upper=upper),
+                              zeros(tuple(A._data.shape[:-2]), dtype=dtypes.int32, device=A._device))
+
+
+def eigh(A, UPLO="L"):
+    """Eigenvalues (ascending) and orthonormal eigenvectors of a symmetric matrix, read from its
+    lower (``UPLO='L'``) or upper triangle.  Forward only; use :func:`eigvalsh` for gradients of
+    the eigenvalues."""
+    check_matrix("linalg.eigh", A)
+    _check_uplo(UPLO)
+    values, vectors = call_kernel(_eigh_op, "linalg.eigh", (A,), (UPLO == "L",))
+    return eigh_result(*_outputs("eigh", A, (values, vectors)))
+
+
+def _check_uplo(UPLO):
+    if UPLO not in ("L", "U"):
+        raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
+
+
+def _eigvalsh_backward(node, grad):
+    (vectors,) = node.params
+    return ((vectors * grad.unsqueeze(-2)) @ vectors.mT,)
+
+
+_EIGVALSH_RULE = Rule("LinalgEighBackward0", _eigvalsh_backward)
+
+
+def eigvalsh(A, UPLO="L"):
+    """Eigenvalues (ascending) of a symmetric matrix (differentiable where they are distinct)."""
+    check_matrix("linalg.eigvalsh", A)
+    _check_uplo(UPLO)
+    values, vectors = call_kernel(_eigh_op, "linalg.eigvalsh", (A,), (UPLO == "L",))
+    result = make_tensor(values, A._dtype, A._device)
+    if grad_state.enabled and A._requires_grad:
+        record(_EIGVALSH_RULE, (A,), result, params=(make_tensor(vectors, A._dtype, A._device),))
+    return result
