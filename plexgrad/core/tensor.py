@@ -26,6 +26,9 @@ class Tensor:
     __slots__ = ("_data", "_dtype", "_device", "_requires_grad", "_grad_fn", "_grad",
                  "_storage_version", "_base", "_extra", "__weakref__")
 
+    # numpy scalars and arrays defer to the tensor's reflected operators (np.float64(1.5) + t is a tensor)
+    __array_priority__ = 1000
+
     def __init__(self, *args, device=None, dtype=None):
         from .factories import legacy_construct
         other = legacy_construct(args, dtype or dtypes.get_default_dtype(), device)
