@@ -1,0 +1,89 @@
+"""``SGD``: stochastic gradient descent with momentum, dampening, Nesterov and weight decay."""
+
+__all__ = ["SGD"]
+
+from ..core.autograd.grad_mode import state as grad_state
+from .optimizer import Optimizer, scalar
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, as ``torch.optim.SGD``.
+
+    With ``momentum`` m, ``dampening`` d and ``weight_decay`` w, each step does::
+
+        g = grad + w * p                      (g = -grad first when maximize)
+        buf = g (first step), else m * buf + (1 - d) * g
+        g = g + m * buf if nesterov else buf   (only when m != 0)
+        p = p - lr * g
+
+        >>> optimizer = plexgrad.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        >>> optimizer.zero_grad(); loss.backward(); optimizer.step()
+    """
+
+    per_parameter_state = ("momentum_buffer",)
+
+    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
+                 maximize=False, foreach=None, differentiable=False, fused=None):
+        if isinstance(lr, (int, float)) and lr < 0.0:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if momentum < 0.0:
+            raise ValueError(f"Invalid momentum value: {momentum}")
+        if weight_decay < 0.0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if differentiable:
+            raise NotImplementedError("SGD(differentiable=True) is not supported by plexgrad: steps run without "
+                                      "recording a graph")
+        defaults = {"lr": lr, "momentum": momentum, "dampening": dampening, "weight_decay": weight_decay,
+                    "nesterov": nesterov, "maximize": maximize, "foreach": foreach,
+                    "differentiable": differentiable, "fused": fused}
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        super().__init__(params, defaults)
+
+    def check_hyperparameters(self, group):
+        super().check_hyperparameters(group)
+        if group["momentum"] < 0.0:
+            raise ValueError(f"Invalid momentum value: {group['momentum']}")
+        if group["weight_decay"] < 0.0:
+            raise ValueError(f"Invalid weight_decay value: {group['weight_decay']}")
+
+    def step(self, closure=None):
+        """One SGD update of every parameter that has a ``.grad``; returns the closure's loss."""
+        loss = self._evaluate(closure)
+        previous = grad_state.enabled
+        grad_state.enabled = False
+        try:
+            for group in self.param_groups:
+                self._update_group(group)
+        finally:
+            grad_state.enabled = previous
+        return loss
+
+    def _update_group(self, group):
+        lr = scalar(group["lr"])
+        momentum = group["momentum"]
+        dampening = group["dampening"]
+        weight_decay = group["weight_decay"]
+        nesterov = group["nesterov"]
+        maximize = group["maximize"]
+        state = self.state
+        for param in group["params"]:
+            grad = param._grad
+            if grad is None:
+                continue
+            if maximize:
+                grad = -grad
+            if weight_decay != 0:
+                grad = grad + param * weight_decay
+            if momentum != 0:
+                param_state = state[param]
+                buffer = param_state.get("momentum_buffer")
+                if buffer is None:
+                    buffer = grad.clone()
+                elif dampening == 0:
+                    buffer = buffer * momentum + grad
+                else:
+                    buffer = buffer * momentum + grad * (1 - dampening)
+                param_state["momentum_buffer"] = buffer
+                grad = grad + buffer * momentum if nesterov else buffer
+            param.sub_(grad * lr)
