@@ -3,6 +3,7 @@
 from ..core.autograd import (Variable, backward, enable_grad, grad, inference_mode, is_grad_enabled,
                              no_grad, set_grad_enabled)
 from ..core.autograd.node import Node as Function
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 
 __all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
-           "inference_mode", "Variable", "Function"]
+           "inference_mode", "Variable", "Function", "gradcheck", "gradgradcheck", "GradcheckError"]
