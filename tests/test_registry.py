@@ -253,3 +253,31 @@ record = {r.name: r for r in registry.records()}["toy"]
 print(json.dumps([(plexgrad.arange(3, device="toy") * 2).cpu().tolist(), record.distribution, record.status]))
 """
     assert distribution.run_python(code, target) == [[0, 2, 4], "plexgrad-toy", "active"]
+
+
+def _fenced_blocks(text, language):
+    blocks, inside, lines = [], False, []
+    for line in text.splitlines():
+        if not inside and line.strip() == f"```{language}":
+            inside, lines = True, []
+        elif inside and line.strip() == "```":
+            inside = False
+            blocks.append("\n".join(lines).strip())
+        elif inside:
+            lines.append(line)
+    return blocks
+
+
+def test_backend_guide_shows_the_example_files_verbatim_and_its_snippet_runs(site):
+    guide = (Path(__file__).resolve().parent.parent / "docs" / "backends.md").read_text()
+    example = distribution.EXAMPLE_PACKAGE
+    python_blocks = _fenced_blocks(guide, "python")
+    assert (example.parent / "pyproject.toml").read_text().strip() in _fenced_blocks(guide, "toml")
+    assert (example / "__init__.py").read_text().strip() in python_blocks
+    assert (example / "kernels.py").read_text().strip() in python_blocks
+    usage = next(block for block in python_blocks if block.startswith("import plexgrad as torch"))
+    code = usage.replace("torch.sin(x)", "try:\n    torch.sin(x)\nexcept NotImplementedError as error:\n"
+                                         "    print('missing:', error)")
+    output = distribution.run_python(code, site)
+    assert "tensor([2., 2., 2.], device='toy:0')" in output
+    assert "missing: op 'sin' is not implemented by backend 'toy'" in output
