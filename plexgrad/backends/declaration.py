@@ -14,15 +14,20 @@ def _always_available():
 class BackendDeclaration:
     """A backend's self-description, returned from the ``plexgrad_backends`` hook.
 
-    - ``name``: short backend name, e.g. ``"numpy"``.
-    - ``device_types``: device types it serves, e.g. ``("cpu",)``.
-    - ``api_version``: the plugin API version it was written for (``hookspec.API_VERSION``).
-    - ``ops``: names of the ops it implements (None: learned when loaded).
+    - ``name``: short backend name, e.g. ``"numpy"``; unique among installed backends.
+    - ``device_types``: device types it serves, e.g. ``("cpu",)`` (a single string is
+      taken as one device type); letters, digits and ``_``.
+    - ``api_version``: the plugin API version it was written for, written as a literal
+      (``1``); a declaration for another version is reported ``incompatible``.
+    - ``ops``: names of the ops it implements, for listings before it is loaded
+      (None: unknown until loaded; once loaded, its kernel dict is the truth).
     - ``load``: a no-argument callable doing the heavy imports and returning a
       ``plexgrad.core.backend.Backend``; called on first use of one of its devices.
     - ``is_available``: a no-argument callable returning ``(available, reason)``,
       e.g. ``(False, "no CUDA device")``; it must be cheap and import nothing heavy
       that ``load`` would not.
+
+    See docs/backends.md for a complete, installable example.
     """
 
     name: str

@@ -14,6 +14,13 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 
 
 class BackendHooks:
+    """The hook specification: one hook, called once per plugin at discovery (never per op)."""
+
     @hookspec
     def plexgrad_backends(self):
-        """Return a list of ``plexgrad.backends.BackendDeclaration`` for the backends this plugin provides."""
+        """Return a list of ``plexgrad.backends.BackendDeclaration`` for the backends this plugin provides.
+
+        Implement it as a module-level function decorated with ``plexgrad.backends.hookimpl``
+        in the module your ``plexgrad.backends`` entry point names; keep that module cheap
+        to import (heavy imports belong in the declaration's ``load``).
+        """

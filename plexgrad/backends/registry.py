@@ -77,12 +77,11 @@ class _Registry:
         self.discovered = True
         manager = pluggy.PluginManager(PROJECT)
         manager.add_hookspecs(BackendHooks)
-        sources = []
         for module_name in BUILTIN_PLUGINS:
             plugin = self._register(manager, lambda: importlib.import_module(module_name), module_name,
                                     module_name, "plexgrad", _plexgrad_version())
             if plugin is not None:
-                sources.append((plugin, module_name, "plexgrad", _plexgrad_version()))
+                self._declare(manager, plugin, module_name, "plexgrad", _plexgrad_version())
         self.autoload = not autoload_disabled()
         if self.autoload:
             for entry_point in _entry_points():
@@ -92,9 +91,7 @@ class _Registry:
                 plugin = self._register(manager, entry_point.load, entry_point.name, entry_point.value,
                                         dist_name, dist_version)
                 if plugin is not None:
-                    sources.append((plugin, entry_point.value, dist_name, dist_version))
-        for plugin, plugin_name, dist_name, dist_version in sources:
-            self._declare(manager, plugin, plugin_name, dist_name, dist_version)
+                    self._declare(manager, plugin, entry_point.value, dist_name, dist_version)
         self._resolve_claims()
 
     def _register(self, manager, load, name, plugin_name, dist_name, dist_version):
@@ -244,8 +241,8 @@ def _declaration_problem(declaration):
 
 
 def _describe(error):
-    frame = traceback.extract_tb(error.__traceback__)[-1:] if error.__traceback__ else []
-    where = f" (at {frame[0].filename}:{frame[0].lineno})" if frame else ""
+    frames = [frame for frame in traceback.extract_tb(error.__traceback__) if not frame.filename.startswith("<")]
+    where = f" (at {frames[-1].filename}:{frames[-1].lineno})" if frames else ""
     return f"{type(error).__name__}: {error}{where}"
 
 
