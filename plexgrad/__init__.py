@@ -51,6 +51,8 @@ from .linalg import det, slogdet, logdet, inv as inverse
 from .core.legacy import LEGACY_TYPES as _LEGACY_TYPES
 from . import autograd, cuda
 from . import nn
+from . import optim
+from .serialization import save, load
 
 negative = neg
 subtract = sub
