@@ -1,3 +1,34 @@
-"""``plexgrad.nn.functional``: the stateless form of every layer and loss."""
+"""``plexgrad.nn.functional``: the stateless form of every layer and loss (``import ... as F``)."""
 
-__all__ = []
+from .activation import *  # noqa: F401,F403
+from .activation import __all__ as _activation_all
+from .dropout import *  # noqa: F401,F403
+from .dropout import __all__ as _dropout_all
+from .linear import *  # noqa: F401,F403
+from .linear import __all__ as _linear_all
+from .loss import *  # noqa: F401,F403
+from .loss import __all__ as _loss_all
+from .normalization import *  # noqa: F401,F403
+from .normalization import __all__ as _normalization_all
+from .padding import *  # noqa: F401,F403
+from .padding import __all__ as _padding_all
+from .sparse import *  # noqa: F401,F403
+from .sparse import __all__ as _sparse_all
+
+__all__ = (list(_activation_all) + list(_dropout_all) + list(_linear_all) + list(_loss_all)
+           + list(_normalization_all) + list(_padding_all) + list(_sparse_all))
+
+try:  # convolution and pooling live in their own files
+    from .convolution import *  # noqa: F401,F403
+    from .convolution import __all__ as _convolution_all
+    __all__ += list(_convolution_all)
+except ImportError as _error:
+    if _error.name != __name__ + ".convolution":
+        raise
+try:
+    from .pooling import *  # noqa: F401,F403
+    from .pooling import __all__ as _pooling_all
+    __all__ += list(_pooling_all)
+except ImportError as _error:
+    if _error.name != __name__ + ".pooling":
+        raise

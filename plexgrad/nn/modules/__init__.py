@@ -1,5 +1,48 @@
 """The layer classes of ``plexgrad.nn`` (each file one family)."""
 
 from .module import Module, RemovableHandle
+from .container import Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict
+from .linear import Identity, Linear, Bilinear
+from .activation import (ReLU, ReLU6, LeakyReLU, PReLU, ELU, CELU, SELU, GELU, SiLU, Mish, Sigmoid, Tanh, Softmax,
+                         Softmin, LogSoftmax, Softplus, Hardtanh, Hardsigmoid, Hardswish, LogSigmoid, Softsign,
+                         Tanhshrink, Threshold, GLU)
+from .batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
+from .normalization import LayerNorm, GroupNorm
+from .dropout import Dropout, Dropout1d, Dropout2d, Dropout3d, AlphaDropout
+from .flatten import Flatten, Unflatten
+from .sparse import Embedding
+from .loss import (MSELoss, L1Loss, SmoothL1Loss, HuberLoss, NLLLoss, CrossEntropyLoss, BCELoss, BCEWithLogitsLoss,
+                   KLDivLoss, SoftMarginLoss)
+from .padding import (ZeroPad1d, ZeroPad2d, ZeroPad3d, ConstantPad1d, ConstantPad2d, ConstantPad3d,
+                      ReflectionPad1d, ReflectionPad2d, ReflectionPad3d, ReplicationPad1d, ReplicationPad2d,
+                      ReplicationPad3d, CircularPad1d, CircularPad2d, CircularPad3d)
 
-__all__ = ["Module", "RemovableHandle"]
+__all__ = [
+    "Module", "RemovableHandle", "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict",
+    "Identity", "Linear", "Bilinear",
+    "ReLU", "ReLU6", "LeakyReLU", "PReLU", "ELU", "CELU", "SELU", "GELU", "SiLU", "Mish", "Sigmoid", "Tanh",
+    "Softmax", "Softmin", "LogSoftmax", "Softplus", "Hardtanh", "Hardsigmoid", "Hardswish", "LogSigmoid",
+    "Softsign", "Tanhshrink", "Threshold", "GLU",
+    "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm",
+    "Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "Flatten", "Unflatten", "Embedding",
+    "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "NLLLoss", "CrossEntropyLoss", "BCELoss",
+    "BCEWithLogitsLoss", "KLDivLoss", "SoftMarginLoss",
+    "ZeroPad1d", "ZeroPad2d", "ZeroPad3d", "ConstantPad1d", "ConstantPad2d", "ConstantPad3d", "ReflectionPad1d",
+    "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d", "ReplicationPad2d", "ReplicationPad3d",
+    "CircularPad1d", "CircularPad2d", "CircularPad3d",
+]
+
+try:  # convolution and pooling layers live in their own files
+    from .conv import *  # noqa: F401,F403
+    from .conv import __all__ as _conv_all
+    __all__ += list(_conv_all)
+except ImportError as _error:
+    if _error.name != __name__ + ".conv":
+        raise
+try:
+    from .pooling import *  # noqa: F401,F403
+    from .pooling import __all__ as _pooling_all
+    __all__ += list(_pooling_all)
+except ImportError as _error:
+    if _error.name != __name__ + ".pooling":
+        raise
