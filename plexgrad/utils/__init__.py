@@ -1,0 +1,5 @@
+"""torch.utils counterparts: ``plexgrad.utils.data`` is ``plexgrad.data``."""
+
+__all__ = ["data"]
+
+from . import data
