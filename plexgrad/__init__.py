@@ -53,6 +53,7 @@ from . import autograd, cuda
 from . import nn
 from . import optim
 from .serialization import save, load
+from . import data, utils
 
 negative = neg
 subtract = sub
