@@ -12,6 +12,7 @@ from ..autograd.grad_mode import state as grad_state
 from ..op import apply, cast, declare, kernel_for, record
 from ..shapes import normalize_dims, wrap_dim
 from ..tensor import Tensor, make_tensor
+from .index_checks import check_index_range
 from . import shape as _shape_ops
 
 _INTEGRAL_TO_LONG = (dtypes.BOOL, dtypes.INTEGER)
@@ -276,6 +277,8 @@ def gather(input, dim, index):
     """Values of ``input`` along ``dim`` at positions ``index`` (an int64 tensor)."""
     _check_index_tensor("gather", index)
     dim = wrap_dim(dim, input._data.ndim)
+    if input._device.type != "cpu":  # numpy raises on bad indices itself; jax would clamp silently
+        check_index_range("gather", index, input._data.shape[dim] if input._data.ndim else 1, dim)
     return apply(_gather_op, (input, index), (dim,), save=(1,), node_params=(input._data.shape, dim))
 
 
@@ -292,6 +295,8 @@ def scatter_add(input, dim, index, src):
     """A copy of ``input`` with ``src`` added at positions ``index`` along ``dim``."""
     _check_index_tensor("scatter_add", index)
     dim = wrap_dim(dim, input._data.ndim)
+    if input._device.type != "cpu":  # numpy raises on bad indices itself; jax would clamp silently
+        check_index_range("scatter_add", index, input._data.shape[dim] if input._data.ndim else 1, dim)
     if src._dtype is not input._dtype:
         src = cast(src, input._dtype)
     return apply(_scatter_add_op, (input, index, src), (dim,), save=(1,))

@@ -16,11 +16,7 @@ from .composite import check_tensor
 from .elementwise import where
 from .reduction import gather, scatter_add
 from . import indexing
-
-
-class IndexOutOfRange(IndexError, RuntimeError):
-    """An index outside a dimension; caught by ``except IndexError`` and, where torch raises
-    RuntimeError for the op (gather, scatter), by ``except RuntimeError`` too."""
+from .index_checks import IndexOutOfRange, check_index_range
 
 
 def _check_index_dtype(name, index, allow_int32=True):
@@ -30,20 +26,6 @@ def _check_index_dtype(name, index, allow_int32=True):
     if index._dtype not in allowed:
         names = " or ".join(d.name for d in allowed)
         raise RuntimeError(f"{name}(): Expected dtype {names} for index, got {index._dtype}")
-
-
-def check_index_range(name, index, extent, dim=None):
-    """Raise IndexOutOfRange naming the first index outside ``[-extent, extent)``... (non-negative
-    only when ``dim`` is given, as for gather/scatter)."""
-    if index._data.size == 0:
-        return
-    host = index._backend().to_host(index._data)
-    low, high = int(host.min()), int(host.max())
-    lowest = 0 if dim is not None else -extent
-    if low < lowest or high >= extent:
-        bad = high if high >= extent else low
-        where_text = f"dimension {dim}" if dim is not None else "the indexed dimension"
-        raise IndexOutOfRange(f"{name}(): index {bad} is out of bounds for {where_text} with size {extent}")
 
 
 def _leading_key(dim, index):
