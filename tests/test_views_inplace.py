@@ -298,3 +298,54 @@ def test_in_place_assign_of_tensor_requiring_grad_into_plain_tensor(device):
     assert buffer.requires_grad
     (buffer * plexgrad.tensor([1.0, 5.0, 1.0], device=device)).sum().backward()
     assert w.grad.tolist() == [10.0]
+
+
+# ---- in-place layout changes: t_, transpose_, squeeze_, unsqueeze_ --------------------------------------
+
+def test_t_in_place_keeps_identity_and_existing_views(device):
+    base = plexgrad.arange(6.0, device=device).reshape(2, 3)
+    row = base[0]
+    identity = id(base)
+    assert base.t_() is base and id(base) == identity
+    assert base.tolist() == [[0.0, 3.0], [1.0, 4.0], [2.0, 5.0]]
+    assert base.stride() == (1, 3) and not base.is_contiguous()
+    base[0, 1] = 100.0
+    assert row.tolist() == [0.0, 1.0, 2.0]
+    row.mul_(2)
+    assert base.tolist() == [[0.0, 100.0], [2.0, 4.0], [4.0, 5.0]]
+    assert base.reshape(6).tolist() == [0.0, 100.0, 2.0, 4.0, 4.0, 5.0]
+
+
+def test_squeeze_and_unsqueeze_in_place(device):
+    column = plexgrad.arange(4.0, device=device)
+    assert column.unsqueeze_(1) is column
+    assert column.shape == (4, 1) and column.stride() == (1, 1)
+    column.squeeze_()
+    assert column.shape == (4,)
+    matrix = plexgrad.zeros(2, 3, device=device)
+    block = matrix[:, 1:]
+    block.transpose_(0, 1)
+    assert block.shape == (2, 2)
+    block[0] = 7.0
+    assert matrix.tolist() == [[0.0, 7.0, 0.0], [0.0, 7.0, 0.0]]
+
+
+def test_t_in_place_records_autograd(device):
+    weights = plexgrad.arange(6.0, device=device).reshape(2, 3)
+    x = plexgrad.ones(2, 3, requires_grad=True, device=device)
+    y = x * weights
+    y.t_()
+    assert y.shape == (3, 2)
+    (y * plexgrad.arange(6.0, device=device).reshape(3, 2)).sum().backward()
+    expected = np.arange(6.0).reshape(2, 3) * np.arange(6.0).reshape(3, 2).T
+    np.testing.assert_array_equal(values(x.grad), expected)
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        x.t_()
+
+
+def test_zero_dim_view_stays_zero_dim(device):
+    matrix = plexgrad.zeros(2, 2, device=device)
+    element = matrix[0, 1]
+    element.fill_(5.0)
+    assert element.dim() == 0 and element.item() == 5.0
+    assert matrix.tolist() == [[0.0, 5.0], [0.0, 0.0]]

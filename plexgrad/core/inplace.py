@@ -16,6 +16,9 @@ from .tensor import Tensor, make_tensor
 from .dispatch import backend_for_type
 from .views import device_flat_index, flat_index, is_immutable, refresh_views, root_of
 
+# in-place methods that change the tensor's shape/strides, not its values
+RESTRIDING_METHODS = {"t_", "transpose_", "squeeze_", "unsqueeze_", "swapaxes_", "swapdims_"}
+
 
 def check_in_place(target, recording):
     """torch's refusals: in-place on a leaf (or a view of one) that requires grad."""
@@ -149,10 +152,60 @@ def in_place(function, target, *args, **kwargs):
     return assign_in_place(target, result, recording)
 
 
+def _forget_layout(tensor):
+    extra = tensor._extra
+    if extra:
+        extra.pop("flat_index", None)
+        extra.pop("flat_index_device", None)
+
+
+def restride_in_place(function, target, *args, **kwargs):
+    """``t_``, ``transpose_``, ``squeeze_``, ``unsqueeze_``: ``target`` becomes the view
+    ``function(target, ...)`` of its own storage, keeping its identity; returns ``target``."""
+    recording = grad_state.enabled and target._requires_grad
+    check_in_place(target, recording)
+    result = function(target, *args, **kwargs)
+    root = root_of(target)
+    if is_immutable(target._device):
+        # (never ``views.discard(result)``: weak references compare their tensors with ``==``)
+        views = root._extra.get("views") if root._extra else None
+        if target._base is not None:
+            target._extras()["view_chain"] = result._extra["view_chain"]
+        elif views is not None and any(view is not result for view in views):
+            _hand_storage_to_hidden_root(target, result)
+    target._data = result._data
+    _forget_layout(target)
+    root_of(target)._storage_version += 1
+    if recording:
+        target._grad_fn = result._grad_fn
+        target._requires_grad = result._requires_grad
+    return target
+
+
+def _hand_storage_to_hidden_root(target, result):
+    """A root with live views changes layout (immutable backends): a hidden tensor keeps the
+    old layout as the root of every view, and ``target`` becomes one of those views."""
+    hidden = make_tensor(target._data, target._dtype, target._device)
+    hidden._grad_fn = target._grad_fn
+    hidden._requires_grad = target._requires_grad
+    hidden._storage_version = target._storage_version
+    views = target._extra.pop("views")
+    hidden._extras()["views"] = views
+    for view in list(views):
+        view._base = hidden
+    target._base = hidden
+    target._extras()["view_chain"] = result._extra["view_chain"]
+    views.add(target)
+
+
 def make_in_place_method(function, name):
     """``tensor.op_(...)`` from the out-of-place ``op``."""
-    def method(self, *args, **kwargs):
-        return in_place(function, self, *args, **kwargs)
+    if name in RESTRIDING_METHODS:
+        def method(self, *args, **kwargs):
+            return restride_in_place(function, self, *args, **kwargs)
+    else:
+        def method(self, *args, **kwargs):
+            return in_place(function, self, *args, **kwargs)
     method.__name__ = name
     method.__qualname__ = f"Tensor.{name}"
     method.__doc__ = f"In-place version of :meth:`{name[:-1]}`; returns self."

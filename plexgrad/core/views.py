@@ -81,7 +81,7 @@ def flat_index(view):
         result = numpy.arange(root.numel(), dtype=numpy.int64).reshape(root._data.shape)
         for kernel_name, params in extra["view_chain"]:
             result = kernels[kernel_name](result, *params)
-        result = numpy.ascontiguousarray(result)
+        result = numpy.array(result, order="C")  # ascontiguousarray would make a 0-d view 1-d
     else:
         result = _memory_flat_index(view._data, root._data)
     extra["flat_index"] = result
