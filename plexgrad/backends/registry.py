@@ -100,9 +100,8 @@ class _Registry:
             plugin = load()
             manager.register(plugin, name=f"{dist_name}:{plugin_name}")
         except (Exception, SystemExit) as error:
-            self.records.append(BackendRecord(
-                name=name, plugin=plugin_name, distribution=dist_name, version=dist_version, status="failed",
-                reason=f"plugin {plugin_name} could not be loaded: {_describe(error)}"))
+            self._fail(name, plugin_name, dist_name, dist_version,
+                       f"plugin {plugin_name} could not be loaded: {_describe(error)}")
             return None
         return plugin
 
@@ -116,7 +115,8 @@ class _Registry:
             try:
                 declarations = implementation.function()
             except (Exception, SystemExit) as error:
-                self._fail(plugin_name, plugin_name, dist_name, dist_version, f"plexgrad_backends() raised: {_describe(error)}")
+                self._fail(plugin_name, plugin_name, dist_name, dist_version,
+                           f"plexgrad_backends() raised: {_describe(error)}")
                 continue
             if isinstance(declarations, BackendDeclaration):
                 declarations = [declarations]
