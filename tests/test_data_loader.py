@@ -64,7 +64,7 @@ class Sleepy(Dataset):
         return 3
 
     def __getitem__(self, index):
-        time.sleep(2.0)
+        time.sleep(1.0)
         return index
 
 

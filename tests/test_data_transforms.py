@@ -127,9 +127,9 @@ def test_random_resized_crop_shape_and_seed():
     assert T.RandomResizedCrop((6, 4))(T.ToTensor()(array)).shape == (3, 6, 4)
 
 
-def test_color_adjustments_against_numpy(device):
+def test_color_adjustments_against_numpy():
     array = _rgb(5, 5)
-    image = plexgrad.tensor(array.transpose(2, 0, 1) / 255.0, dtype="float32", device=device)
+    image = plexgrad.tensor(array.transpose(2, 0, 1) / 255.0, dtype="float32", device="cpu")
     host = image.numpy()
     numpy.testing.assert_allclose(F.adjust_brightness(image, 1.5).numpy(), numpy.clip(host * 1.5, 0, 1), rtol=1e-6)
     gray = 0.2989 * host[0] + 0.587 * host[1] + 0.114 * host[2]

@@ -4,6 +4,7 @@ __all__ = ["download_file", "md5_of", "DownloadError"]
 
 import hashlib
 import os
+import socket
 import urllib.error
 import urllib.request
 
@@ -26,6 +27,8 @@ def download_file(mirrors, filename, md5, folder, timeout=30):
     os.makedirs(folder, exist_ok=True)
     target = os.path.join(folder, filename)
     failures = []
+    unreachable = 0
+    unresolved = 0
     for mirror in mirrors:
         url = mirror + filename
         partial = target + ".part"
@@ -38,6 +41,9 @@ def download_file(mirrors, filename, md5, folder, timeout=30):
                     handle.write(chunk)
         except (urllib.error.URLError, OSError, ValueError) as error:
             failures.append(f"{url}: {getattr(error, 'reason', error)}")
+            unreachable += 1
+            if isinstance(getattr(error, "reason", error), socket.gaierror):
+                unresolved += 1
             if os.path.exists(partial):
                 os.remove(partial)
             continue
@@ -48,5 +54,10 @@ def download_file(mirrors, filename, md5, folder, timeout=30):
             continue
         os.replace(partial, target)
         return target
-    raise DownloadError(f"could not download {filename}; is there a network connection? Tried:\n  " +
-                        "\n  ".join(failures))
+    if unresolved == len(mirrors):
+        cause = "no network connection: the mirrors' host names do not resolve"
+    elif unreachable == len(mirrors):
+        cause = "none of the mirrors could be reached; is there a network connection?"
+    else:
+        cause = "every copy failed"
+    raise DownloadError(f"could not download {filename} ({cause}). Tried:\n  " + "\n  ".join(failures))
