@@ -152,7 +152,7 @@ def test_collate_nested_structures():
     collated = default_collate(batch)
     assert collated["image"].tolist() == [[1.0, 1.0], [0.0, 0.0]]
     labels, names = collated["meta"]
-    assert labels.tolist() == [1, 2] and names == ["a", "b"]
+    assert labels.tolist() == [1, 2] and names == ("a", "b")  # torch keeps the transposed tuple
     assert isinstance(collated["point"], Point)
     assert collated["point"].x.tolist() == [1.0, 4.0]
     assert [column.tolist() for column in collated["point"].y] == [[2, 5], [3, 6]]

@@ -86,12 +86,12 @@ def default_collate(batch):
         except TypeError:
             return collated
     if isinstance(element, tuple) and hasattr(element, "_fields"):
-        return type(element)(*(default_collate(list(samples)) for samples in zip(*batch)))
+        return type(element)(*(default_collate(samples) for samples in zip(*batch)))
     if isinstance(element, collections.abc.Sequence):
         size = len(element)
         if any(len(sample) != size for sample in batch):
             raise RuntimeError("each element in list of batch should be of equal size")
-        transposed = [default_collate(list(samples)) for samples in zip(*batch)]
+        transposed = [default_collate(samples) for samples in zip(*batch)]
         if isinstance(element, tuple):
             return transposed
         try:
