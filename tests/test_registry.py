@@ -281,3 +281,51 @@ def test_backend_guide_shows_the_example_files_verbatim_and_its_snippet_runs(sit
     output = distribution.run_python(code, site)
     assert "tensor([2., 2., 2.], device='toy:0')" in output
     assert "missing: op 'sin' is not implemented by backend 'toy'" in output
+
+
+def test_cupy_backend_code_runs_with_numpy_standing_in_for_cupy():
+    """CuPy mirrors numpy, so numpy dressed as ``cupy`` exercises the CuPy backend's own
+    code here: conversions, in-place writes through views, scatter-adds, autograd."""
+    code = """
+import json, plexgrad
+from plexgrad.backends import registry
+x = plexgrad.arange(6.0).reshape(2, 3).to("cuda")
+row_sums = (x * 2 + 1).sum(1).cpu().tolist()
+first_row = x[0]
+first_row.add_(10)
+index = plexgrad.tensor([[0, 1, 2, 0]], device="cuda")
+scattered = plexgrad.scatter_add(plexgrad.zeros(3, 4, device="cuda"), 0, index, plexgrad.ones(1, 4, device="cuda"))
+repeated = plexgrad.tensor([0, 0, 2], device="cuda")
+accumulated = plexgrad.index_put(plexgrad.zeros(3, device="cuda"), (repeated,),
+                                 plexgrad.tensor([1.0, 2.0, 3.0], device="cuda"), accumulate=True)
+assigned = plexgrad.zeros(3, device="cuda")
+assigned[repeated] += 1
+w = plexgrad.ones(3, device="cuda", requires_grad=True)
+(w * w).sum().backward()
+errors = []
+for attempt in (lambda: plexgrad.ones(1, device="cuda", dtype=plexgrad.bfloat16),
+                lambda: plexgrad.ones(1, device="cuda:1")):
+    try:
+        attempt()
+    except (TypeError, RuntimeError) as error:
+        errors.append(type(error).__name__ + ": " + str(error))
+record = {r.name: r for r in registry.records()}["cupy"]
+print(json.dumps({
+    "status": record.status, "device": str(x.device), "row_sums": row_sums, "x": x.cpu().tolist(),
+    "scattered": scattered.cpu().tolist(), "accumulated": accumulated.cpu().tolist(),
+    "assigned": assigned.cpu().tolist(), "grad": w.grad.cpu().tolist(), "errors": errors,
+    "available": plexgrad.cuda.is_available(), "count": plexgrad.cuda.device_count(),
+}))
+"""
+    result = distribution.run_python(code, distribution.FIXTURES / "fake_cupy")
+    assert result["status"] == "active" and result["device"] == "cuda:0"
+    assert result["available"] is True and result["count"] == 1
+    assert result["row_sums"] == [9.0, 27.0]
+    assert result["x"] == [[10.0, 11.0, 12.0], [3.0, 4.0, 5.0]], "a write through a view must reach its base"
+    assert result["scattered"] == [[1.0, 0.0, 0.0, 1.0], [0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0]]
+    assert result["accumulated"] == [3.0, 0.0, 3.0]
+    assert result["assigned"] == [1.0, 0.0, 1.0]
+    assert result["grad"] == [2.0, 2.0, 2.0]
+    bfloat16_error, index_error = result["errors"]
+    assert bfloat16_error.startswith("TypeError") and "bfloat16" in bfloat16_error and "cuda" in bfloat16_error
+    assert index_error.startswith("RuntimeError") and "cuda:1" in index_error

@@ -12,7 +12,29 @@ import numpy
 
 from ...core import dtypes
 from ...core.backend import Backend
-from ..array_kernels import build_kernels
+from ..array_kernels import BUILDERS, ELEMENTWISE, build_kernels
+
+
+def _shared_kernels(cupy, native_dtype):
+    """The shared ``xp`` kernels for CuPy.  Should a builder need something this CuPy
+    lacks, build op by op and leave that op out: it then raises NotImplementedError on
+    ``cuda`` and shows as missing in ``python -m plexgrad.backends``, instead of the
+    whole backend failing to load."""
+    try:
+        return build_kernels(cupy, native_dtype)
+    except AttributeError:
+        pass
+    kernels = {name: getattr(cupy, attribute) for name, attribute in ELEMENTWISE.items() if hasattr(cupy, attribute)}
+    for name, builder in BUILDERS.items():
+        try:
+            kernels[name] = builder(cupy)
+        except AttributeError:
+            continue
+
+    def cast(x, dtype):
+        return x.astype(native_dtype(dtype))
+    kernels["cast"] = cast
+    return kernels
 
 
 def build_backend():
@@ -69,7 +91,7 @@ def build_backend():
     def add_into(destination, source):
         cupy.add(destination, source, out=destination)
 
-    kernels = build_kernels(cupy, native_dtype)
+    kernels = _shared_kernels(cupy, native_dtype)
     kernels.update({"index_put": index_put, "index_put_": index_put_, "scatter_add": scatter_add,
                     "add_": add_into})
     return Backend(
