@@ -29,7 +29,7 @@ def _read_bytes(path):
 
 
 def read_idx(path, expected_ndim=None):
-    """The array stored in IDX file ``path`` (``.gz`` or plain), in native byte order.
+    """The array stored in IDX file ``path`` (``.gz`` or plain), writable, in native byte order.
 
     Checks the magic number, the element type, the number of dimensions (``expected_ndim``) and
     that the data length matches the dimensions; raises IDXError naming the file otherwise.
@@ -57,4 +57,4 @@ def read_idx(path, expected_ndim=None):
         raise IDXError(f"{path}: the file is {problem}: the header says shape {shape} ({expected} data bytes) but "
                        f"there are {actual}; delete it and download it again")
     data = numpy.frombuffer(raw, dtype=dtype, offset=header_size).reshape(shape)
-    return data if dtype.byteorder in ("|", "=") else data.astype(dtype.newbyteorder("="))
+    return data.copy() if dtype.byteorder in ("|", "=") else data.astype(dtype.newbyteorder("="))
