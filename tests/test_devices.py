@@ -44,9 +44,11 @@ def test_device_from_non_string_raises():
         plexgrad.device(3.5)
 
 
-def test_unknown_device_type_raises_naming_known_types():
+@pytest.mark.parametrize("make", [lambda: plexgrad.device("tpu"), lambda: plexgrad.device("tpu", 1),
+                                  lambda: plexgrad.zeros(2, device="tpu"), lambda: plexgrad.ones(2).to("tpu:0")])
+def test_unknown_device_type_raises_naming_known_types(make):
     with pytest.raises(RuntimeError) as caught:
-        plexgrad.zeros(2, device="tpu")
+        make()
     message = str(caught.value)
     assert "'tpu'" in message and "cpu" in message and "jax" in message
 

@@ -43,6 +43,7 @@ class device:
             parsed_index = index
         canonical = _INTERNED.get((device_type, parsed_index))
         if canonical is None:
+            _check_known_type(device_type, type_or_string)
             canonical = object.__new__(cls)
             canonical.type = device_type
             canonical.index = parsed_index
@@ -93,6 +94,19 @@ def _parse(text):
     if not index_text.isdigit():
         raise RuntimeError(f"invalid device string {text!r}: the index after ':' must be a non-negative integer")
     return name, int(index_text)
+
+
+def _check_known_type(device_type, text):
+    """RuntimeError (as torch) for a device type no installed backend declares; the registry
+    words it (known types, plugin hints).  A claimed type passes even if its backend cannot
+    load: using it then says why."""
+    if device_type == "cpu" or any(key[0] == device_type for key in _INTERNED):
+        return
+    from ..backends import registry
+    claimed = set(registry.device_types()).union(*(record.device_types for record in registry.records()))
+    if device_type not in claimed:
+        registry.load_backend_for(device_type)  # raises: no backend serves it
+        raise RuntimeError(f"unknown device type '{device_type}' in device string {text!r}")
 
 
 def as_device(value):
