@@ -453,3 +453,29 @@ def test_grad_assignment_checks_shape(device):
     x.grad = plexgrad.ones(2, device=device)
     (x * 2).sum().backward()
     assert_values(x.grad, [3.0, 3.0])
+
+
+# ---- .data and the legacy optimizer idioms --------------------------------------------------------
+
+def test_data_shares_storage_but_hides_writes_from_version_check(device):
+    w = leaf([1.0, 2.0], device)
+    out = (w * w).sum()
+    w.data.mul_(10)  # torch: allowed; the saved w now holds the new values
+    assert w._version == 0
+    out.backward()
+    assert_values(w.grad, [20.0, 40.0])
+    detached = w.detach()
+    detached.add_(1)
+    assert w._version == 1  # detach() shares the version counter
+
+
+def test_legacy_add_with_alpha_first(device):
+    p = leaf([1.0, 1.0, 1.0], device)
+    (p * 2).sum().backward()
+    with pytest.warns(UserWarning, match="deprecated"):
+        p.data.add_(-0.1, p.grad.data)
+    assert_values(p, [0.8, 0.8, 0.8])
+    p.data.sub_(p.grad, alpha=0.5)
+    assert_values(p, [-0.2, -0.2, -0.2])
+    with pytest.raises(TypeError):
+        p.data.add(1, 2)

@@ -12,7 +12,7 @@ __all__ = ["assign_in_place", "check_in_place", "snapshot", "in_place", "make_in
 
 from .autograd.grad_mode import state as grad_state
 from .op import Rule, cast, record
-from .tensor import Tensor, make_tensor
+from .tensor import Tensor, _version_owner, make_tensor
 from .dispatch import backend_for_type
 from .views import device_flat_index, flat_index, is_immutable, refresh_views, root_of
 
@@ -90,7 +90,7 @@ def _write(target, result_data):
                     "memory location. Please clone() the tensor before performing the operation.")
             root._data = backend.scatter_flat(root._data, positions, values)
         refresh_views(root)
-    root._storage_version += 1
+    _version_owner(target)._storage_version += 1
 
 
 def _overlapping(view):
@@ -175,7 +175,7 @@ def restride_in_place(function, target, *args, **kwargs):
             _hand_storage_to_hidden_root(target, result)
     target._data = result._data
     _forget_layout(target)
-    root_of(target)._storage_version += 1
+    _version_owner(target)._storage_version += 1
     if recording:
         target._grad_fn = result._grad_fn
         target._requires_grad = result._requires_grad
@@ -217,11 +217,10 @@ def accumulate_into(target, value):
     """``target += value`` without recording (AccumulateGrad); one kernel call on mutable backends."""
     backend = backend_for_type(target._device.type)
     add_into = backend.kernels.get("add_")
-    if (add_into is not None and target._dtype is value._dtype and target._base is None
-            and target._data.shape == value._data.shape and backend.owned(target._data) is target._data
-            and value._device is target._device):
+    if (add_into is not None and target._dtype is value._dtype and target._data.shape == value._data.shape
+            and backend.owned(target._data) is target._data and value._device is target._device):
         add_into(target._data, value._data)
-        target._storage_version += 1
+        root_of(target)._storage_version += 1
         return
     previous = grad_state.enabled
     grad_state.enabled = False

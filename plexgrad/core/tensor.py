@@ -49,8 +49,7 @@ class Tensor:
         return extra
 
     def _version_counter(self):
-        base = self._base
-        return self._storage_version if base is None else base._storage_version
+        return _version_owner(self)._storage_version
 
     def _backend(self):
         return backend_for_type(self._device.type)
@@ -237,8 +236,13 @@ class Tensor:
 
     @property
     def data(self):
-        """The tensor's data without autograd history (shares storage)."""
-        return self.detach()
+        """The tensor's data without autograd history (shares storage).
+
+        Unlike ``detach()``, in-place changes through ``.data`` are hidden from autograd's
+        version check, as in torch."""
+        alias = self.detach()
+        alias._extras()["own_version"] = True
+        return alias
 
     @data.setter
     def data(self, value):
@@ -365,6 +369,18 @@ def make_tensor(data, dtype, device):
     tensor._base = None
     tensor._extra = None
     return tensor
+
+
+def _version_owner(tensor):
+    """The tensor whose counter counts in-place writes to ``tensor``'s storage: its root,
+    or the tensor itself for a ``.data`` alias (whose writes autograd does not see)."""
+    base = tensor._base
+    if base is None:
+        return tensor
+    extra = tensor._extra
+    if extra is not None and extra.get("own_version"):
+        return tensor
+    return base
 
 
 def _adopt(target, source):

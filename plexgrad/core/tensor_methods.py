@@ -72,11 +72,25 @@ def _copy_(self, source, non_blocking=False):
     return in_place(lambda t, s: s, self, source)
 
 
-def _add(self, other, *, alpha=1):
+def _legacy_alpha(name, other, legacy, alpha):
+    """torch's deprecated ``add_(Number alpha, Tensor other)`` overload (old optimizer code)."""
+    if len(legacy) != 1 or not isinstance(legacy[0], Tensor) or isinstance(other, Tensor):
+        raise TypeError(f"{name}() takes (other, *, alpha=1); got {1 + len(legacy)} positional arguments")
+    import warnings
+    warnings.warn(f"This overload of {name} is deprecated: {name}(Number alpha, Tensor other). Use "
+                  f"{name}(other, alpha=alpha) instead.", UserWarning, stacklevel=3)
+    return legacy[0], other
+
+
+def _add(self, other, *legacy, alpha=1):
+    if legacy:
+        other, alpha = _legacy_alpha("add", other, legacy, alpha)
     return ew.add(self, other if alpha == 1 else other * alpha)
 
 
-def _sub(self, other, *, alpha=1):
+def _sub(self, other, *legacy, alpha=1):
+    if legacy:
+        other, alpha = _legacy_alpha("sub", other, legacy, alpha)
     return ew.sub(self, other if alpha == 1 else other * alpha)
 
 

@@ -31,8 +31,7 @@ class Node:
         if saved:
             versions = []
             for tensor in saved:
-                base = tensor._base
-                versions.append(tensor._storage_version if base is None else base._storage_version)
+                versions.append(tensor._storage_version if tensor._base is None else tensor._version_counter())
             self.versions = versions
         else:
             self.versions = None
