@@ -141,15 +141,32 @@ def _run_leaf_hooks(leaf, gradient):
 
 def _accumulate(leaf, gradient, create_graph, handed_out):
     """AccumulateGrad: ``leaf.grad = gradient`` the first time, ``leaf.grad += gradient`` after."""
-    gradient = _run_leaf_hooks(leaf, gradient)
+    hooked = _run_leaf_hooks(leaf, gradient)
     existing = leaf._grad
     if existing is None:
         if not create_graph:
-            if id(gradient) in handed_out or gradient._base is not None or gradient._grad_fn is not None:
-                gradient = gradient.detach().clone()
-            handed_out.add(id(gradient))
-        leaf._grad = gradient
+            hooked = _owned_gradient(hooked, handed_out, hooked is not gradient)
+        leaf._grad = hooked
     elif create_graph or existing._grad_fn is not None:
-        leaf._grad = existing + gradient
+        leaf._grad = existing + hooked
     else:
-        accumulate_into(existing, gradient)
+        accumulate_into(existing, hooked)
+
+
+def _owned_gradient(gradient, handed_out, from_hook):
+    """A gradient a leaf may keep as ``.grad`` and later add into in place.
+
+    Copy it only when something else can reach its storage: a gradient the caller passed
+    in, one already given to another leaf (or a view of either), one a hook returned,
+    or a read-only view (numpy's broadcasts); fresh results and views of them are kept.
+    """
+    root = gradient._base if gradient._base is not None else gradient
+    data = gradient._data
+    flags = getattr(data, "flags", None)
+    if (from_hook or id(gradient) in handed_out or id(root) in handed_out or gradient._grad_fn is not None
+            or flags is not None and not flags.writeable):
+        gradient = gradient.detach().clone()
+        root = gradient
+    handed_out.add(id(gradient))
+    handed_out.add(id(root))
+    return gradient

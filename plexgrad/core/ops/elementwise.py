@@ -29,12 +29,11 @@ def sum_to(grad, shape):
         return grad
     from .reduction import sum as reduce_sum
     lead = len(grad_shape) - len(shape)
-    dims = tuple(range(lead)) + tuple(
-        lead + index for index, extent in enumerate(shape) if extent == 1 and grad_shape[lead + index] != 1)
-    result = reduce_sum(grad, dims, keepdim=True) if dims else grad
-    if lead:
-        result = result.reshape(shape)
-    return result
+    if lead:  # leading broadcast dimensions vanish: no keepdim, so no reshape view afterwards
+        grad = reduce_sum(grad, tuple(range(lead)))
+        grad_shape = grad._data.shape
+    dims = tuple(index for index, extent in enumerate(shape) if extent == 1 and grad_shape[index] != 1)
+    return reduce_sum(grad, dims, keepdim=True) if dims else grad
 
 
 def _saved_input(node):
@@ -85,7 +84,17 @@ log10 = _op.unary("log10", lambda node, grad: (grad / (_saved_input(node) * math
                   save_input=True)
 reciprocal = _op.unary("reciprocal", lambda node, grad: (-grad * node.saved_output() ** 2,), "float",
                        save_output=True)
-square = _op.unary("square", lambda node, grad: (grad * _saved_input(node) * 2,), save_input=True)
+_square = _op.unary("square", lambda node, grad: (grad * _saved_input(node) * 2,), save_input=True)
+
+
+def square(input):
+    """x * x; a bool tensor gives int64, as in torch."""
+    if isinstance(input, Tensor) and input._dtype is dtypes.bool:
+        input = cast(input, dtypes.int64)
+    return _square(input)
+
+
+square.op = _square.op
 logical_not = _op.unary("logical_not", dtype_rule="bool")
 bitwise_not = _op.unary("bitwise_not")
 isnan = _op.unary("isnan", dtype_rule="bool")
