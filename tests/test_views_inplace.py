@@ -349,3 +349,14 @@ def test_zero_dim_view_stays_zero_dim(device):
     element.fill_(5.0)
     assert element.dim() == 0 and element.item() == 5.0
     assert matrix.tolist() == [[0.0, 5.0], [0.0, 0.0]]
+
+
+def test_ellipsis_assignment_reaches_views(device):
+    x = plexgrad.zeros(2, 3, device=device)
+    row = x[1]
+    identity = id(x)
+    x[...] = plexgrad.tensor([1.0, 2.0, 3.0], device=device)
+    assert id(x) == identity
+    assert row.tolist() == [1.0, 2.0, 3.0]
+    x[..., 0] = -1
+    assert x.tolist() == [[-1.0, 2.0, 3.0], [-1.0, 2.0, 3.0]] and row.tolist() == [-1.0, 2.0, 3.0]
