@@ -273,7 +273,8 @@ def records():
 
 
 def device_types():
-    """The device types some backend claims (usable or not)."""
+    """The device types held by a backend (not lost to a conflict or an API mismatch), whether or
+    not that backend is available here."""
     _registry.discover()
     return sorted(_registry.by_device_type)
 
