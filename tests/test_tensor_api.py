@@ -487,3 +487,11 @@ def test_dtype_misuse_messages(device):
         floats[make([0.0], device)]
     with pytest.raises(RuntimeError, match="float32"):
         pg.gather(floats, 0, make([0.0], device))
+
+
+def test_gather_scatter_add_bounds_on_every_backend(device):
+    x = make([1.0, 2.0, 3.0], device)
+    with pytest.raises(IndexError, match="7"):
+        pg.gather(x, 0, make([7], device))
+    with pytest.raises(IndexError, match="7"):
+        pg.scatter_add(x, 0, make([7], device), x)

@@ -225,7 +225,7 @@ IN_PLACE = ["add", "sub", "mul", "div", "pow", "neg", "abs", "exp", "log", "sqrt
             "logical_xor", "bitwise_and", "bitwise_or", "bitwise_xor", "maximum", "minimum", "eq", "ne", "lt",
             "le", "gt", "ge", "clamp", "clip", "subtract", "multiply", "divide", "true_divide", "negative",
             "t", "transpose", "squeeze", "unsqueeze", "scatter_add",
-            "clamp_min", "clamp_max", "frac", "addcmul", "addcdiv", "lerp", "hypot", "logaddexp", "masked_fill",
+            "clamp_min", "clamp_max", "frac", "addcmul", "addcdiv", "lerp", "hypot", "masked_fill",
             "scatter", "index_add", "index_copy", "index_fill"]
 
 AUGMENTED = {"__iadd__": "add_", "__isub__": "sub_", "__imul__": "mul_", "__itruediv__": "div_",
