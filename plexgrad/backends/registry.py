@@ -4,10 +4,11 @@ Each entry point is loaded and each plugin's hook called on its own, inside
 try/except, so one broken plugin never stops the others.  Every backend ends up with
 a status: ``active`` (loaded), ``available`` (not yet loaded), ``unavailable`` (its
 availability check said no), ``failed`` (import, declaration or load went wrong),
-``incompatible`` (wrong plugin API version) or ``conflict`` (another backend already
-serves its device type or uses its name).  Built-in backends are declared first, so a
-plugin can never take over ``cpu``, ``jax`` or ``cuda``.  Set
-``PLEXGRAD_DISABLE_PLUGIN_AUTOLOAD=1`` to skip entry points.
+``incompatible`` (wrong plugin API version) or ``conflict`` (it claims a device type or
+name that another backend claims too).  Built-in backends always keep theirs, so a
+plugin can never take over ``cpu``, ``jax`` or ``cuda``; plugins contesting one device
+type all become ``conflict``.  Set ``PLEXGRAD_DISABLE_PLUGIN_AUTOLOAD=1`` to skip entry
+points.
 
 Discovery runs on first use of a device (never at ``import plexgrad``); dispatch
 then looks kernels up in plain dicts (``plexgrad.core.dispatch``), never through pluggy.
@@ -36,6 +37,10 @@ FACTORY_KERNELS = ("full",)
 """Kernels the core calls directly (not declared ops) that every backend should supply."""
 
 _USABLE = ("active", "available")
+_INSTALL_HINTS = {
+    "jax": " Install it with: pip install 'plexgrad[jax]'.",
+    "cuda": " Install CuPy for your CUDA version with: pip install 'plexgrad[cupy]'.",
+}
 
 
 @dataclass
@@ -284,9 +289,10 @@ def load_backend_for(device_type):
     _registry.discover()
     record = _registry.by_device_type.get(device_type)
     if record is None:
-        claimants = [r for r in _registry.records if device_type in r.device_types]
+        claimants = [claimant for claimant in _registry.records if device_type in claimant.device_types]
         if claimants:
-            details = "; ".join(f"backend '{r.name}' ({r.distribution}) is {r.status}: {r.reason}" for r in claimants)
+            details = "; ".join(f"backend '{claimant.name}' ({claimant.distribution}) is {claimant.status}: "
+                                f"{claimant.reason}" for claimant in claimants)
             raise RuntimeError(f"device type '{device_type}' cannot be used: {details}. "
                                "Run `python -m plexgrad.backends` to list backends and their status.")
         known = ", ".join(sorted(_registry.by_device_type)) or "none"
@@ -297,11 +303,7 @@ def load_backend_for(device_type):
         )
     backend = _registry.load(record)
     if backend is None:
-        hint = ""
-        if device_type == "jax":
-            hint = " Install it with: pip install 'plexgrad[jax]'."
-        elif device_type == "cuda":
-            hint = " Install CuPy for your CUDA version with: pip install 'plexgrad[cupy]'."
+        hint = "" if "pip install" in record.reason else _INSTALL_HINTS.get(device_type, "")
         raise RuntimeError(
             f"device type '{device_type}' cannot be used: backend '{record.name}' "
             f"({record.distribution}) is {record.status}: {record.reason}.{hint}"
