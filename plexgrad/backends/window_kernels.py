@@ -1,10 +1,10 @@
 """Convolution and pooling kernels written once against an array namespace ``xp``.
 
-Every sliding-window op is an "im2col": the padded input is cut into the
-``kh * kw`` shifted, strided slices a window visits (``_columns``), and the op is
-one matrix product (convolution) or one reduction (pooling) over that axis.  The
-adjoints scatter back with ``kh * kw`` strided adds into a padded buffer
-(``_fold``).  ``add_into(buffer, key, values)`` does those adds: in place on
+Every sliding-window op starts from the ``kh * kw`` shifted, strided slices of
+the padded input that the window positions visit (``slices``).  Convolution
+stacks them into an "im2col" matrix and does one matrix product (``columns``);
+pooling reduces over them element-wise.  The adjoints add back with ``kh * kw``
+strided adds into a padded buffer (``fold``).  ``add_into(buffer, key, values)`` does those adds: in place on
 numpy and cupy, ``buffer.at[key].add(values)`` on jax.
 
 Parameters arrive already checked by the core: ``stride`` and ``dilation`` are
@@ -14,10 +14,17 @@ serves ``padding='same'`` and ``ceil_mode``), ``groups`` is an int.
 
 __all__ = ["build_window_kernels", "WINDOW_OP_NAMES"]
 
+import numpy
+
 WINDOW_OP_NAMES = frozenset({
     "conv2d", "conv2d_input_grad", "conv2d_weight_grad",
     "max_pool2d_indices", "avg_pool2d", "avg_pool2d_backward",
 })
+
+
+def _is_integral(dtype):
+    """True for bool and integer dtypes (numpy, cupy and jax share numpy's dtype objects; bfloat16 is 'V')."""
+    return numpy.dtype(dtype).kind in "biu"
 
 
 def output_length(length, kernel, stride, padding, dilation):
@@ -54,59 +61,59 @@ def build_window_kernels(xp, add_into=None):
         cols = _window_slices(kernel[1], stride[1], dilation[1], out_w)
         return [padded[..., row, col] for row in rows for col in cols], out_h, out_w
 
-    def columns(x, kernel, stride, padding, dilation):
-        """(N, C, KH*KW, OH, OW): the windows of padded ``x`` copied side by side."""
-        pieces, out_h, out_w = slices(x, kernel, stride, padding, dilation)
-        return xp.stack(pieces, axis=-3), out_h, out_w
+    def columns(x, kernel, stride, padding, dilation, groups):
+        """(groups, C/groups * KH*KW, N*OH*OW): the windows of padded ``x`` (N, C, H, W) as the columns
+        of one matrix per group, built from the channels-first view so that one matrix product
+        covers the whole batch (measured: a single large GEMM beats one per sample, by far when
+        the cores are busy)."""
+        pieces, out_h, out_w = slices(xp.swapaxes(x, 0, 1), kernel, stride, padding, dilation)
+        stacked = xp.stack(pieces, axis=1)  # (C, KH*KW, N, OH, OW)
+        rows = x.shape[1] // groups * kernel[0] * kernel[1]
+        return stacked.reshape(groups, rows, x.shape[0] * out_h * out_w), out_h, out_w
 
-    def fold(pieces, shape, kernel, stride, padding, dilation):
-        """Adjoint of ``columns``: (N, C, KH*KW, OH, OW) summed back into an input of ``shape``."""
+    def fold(piece, leading, height, width, kernel, stride, padding, dilation, out_h, out_w, dtype):
+        """Adjoint of ``slices``: ``piece(k)`` (leading + (OH, OW)) for window position k summed into a
+        zero buffer of the padded input, returned without its padding (leading + (height, width))."""
         (top, bottom), (left, right) = padding
-        height, width = shape[-2] + top + bottom, shape[-1] + left + right
-        out_h, out_w = pieces.shape[-2], pieces.shape[-1]
-        buffer = xp.zeros(tuple(shape[:-2]) + (height, width), dtype=pieces.dtype)
+        buffer = xp.zeros(tuple(leading) + (height + top + bottom, width + left + right), dtype=dtype)
         rows = _window_slices(kernel[0], stride[0], dilation[0], out_h)
         cols = _window_slices(kernel[1], stride[1], dilation[1], out_w)
         position = 0
         for row in rows:
             for col in cols:
-                buffer = add_into(buffer, (Ellipsis, row, col), pieces[..., position, :, :])
+                buffer = add_into(buffer, (Ellipsis, row, col), piece(position))
                 position += 1
-        return buffer[..., top:top + shape[-2], left:left + shape[-1]]
+        return buffer[..., top:top + height, left:left + width]
 
     def conv2d(x, weight, stride, padding, dilation, groups):
-        batch, channels = x.shape[0], x.shape[1]
+        batch = x.shape[0]
         out_channels, group_channels, kh, kw = weight.shape
-        pieces, out_h, out_w = columns(x, (kh, kw), stride, padding, dilation)
-        pieces = pieces.reshape(batch, groups, group_channels * kh * kw, out_h * out_w)
-        matrix = weight.reshape(1, groups, out_channels // groups, group_channels * kh * kw)
-        result = xp.matmul(matrix, pieces)
-        return result.reshape(batch, out_channels, out_h, out_w)
+        matrices, out_h, out_w = columns(x, (kh, kw), stride, padding, dilation, groups)
+        kernels = weight.reshape(groups, out_channels // groups, group_channels * kh * kw)
+        result = xp.matmul(kernels, matrices).reshape(out_channels, batch, out_h, out_w)
+        return xp.ascontiguousarray(xp.swapaxes(result, 0, 1))
 
     def conv2d_input_grad(grad, weight, input_shape, stride, padding, dilation, groups):
         batch, out_channels, out_h, out_w = grad.shape
         _, group_channels, kh, kw = weight.shape
-        matrix = weight.reshape(groups, out_channels // groups, group_channels * kh * kw)
-        matrix = xp.swapaxes(matrix, -1, -2)[None]
-        pieces = xp.matmul(matrix, grad.reshape(batch, groups, out_channels // groups, out_h * out_w))
-        pieces = pieces.reshape(batch, groups * group_channels, kh * kw, out_h, out_w)
-        return fold(pieces, input_shape, (kh, kw), stride, padding, dilation)
+        grads = xp.swapaxes(grad, 0, 1).reshape(groups, out_channels // groups, batch * out_h * out_w)
+        kernels = weight.reshape(groups, out_channels // groups, group_channels * kh * kw)
+        pieces = xp.matmul(xp.swapaxes(kernels, 1, 2), grads)
+        pieces = pieces.reshape(groups * group_channels, kh * kw, batch, out_h, out_w)
+        channels_first = fold(lambda position: pieces[:, position], (groups * group_channels, batch),
+                              input_shape[2], input_shape[3], (kh, kw), stride, padding, dilation, out_h, out_w,
+                              grad.dtype)
+        return xp.ascontiguousarray(xp.swapaxes(channels_first, 0, 1))
 
     def conv2d_weight_grad(x, grad, weight_shape, stride, padding, dilation, groups):
-        # one small product per sample, then a sum over the batch: measured faster on numpy than
-        # transposing both operands into one large (out, N*P) @ (N*P, in*kh*kw) product
         out_channels, group_channels, kh, kw = weight_shape
         batch, _, out_h, out_w = grad.shape
-        pieces, _, _ = columns(x, (kh, kw), stride, padding, dilation)
-        pieces = pieces.reshape(batch, groups, group_channels * kh * kw, out_h * out_w)
-        grads = grad.reshape(batch, groups, out_channels // groups, out_h * out_w)
-        result = xp.matmul(grads, xp.swapaxes(pieces, -1, -2)).sum(axis=0)
-        return result.reshape(weight_shape)
+        matrices, _, _ = columns(x, (kh, kw), stride, padding, dilation, groups)
+        grads = xp.swapaxes(grad, 0, 1).reshape(groups, out_channels // groups, batch * out_h * out_w)
+        return xp.matmul(grads, xp.swapaxes(matrices, 1, 2)).reshape(weight_shape)
 
     def lowest(dtype):
-        if xp.issubdtype(dtype, xp.floating):
-            return -xp.inf
-        return xp.iinfo(dtype).min
+        return numpy.iinfo(dtype).min if _is_integral(dtype) else -numpy.inf
 
     def max_pool2d_indices(x, kernel, stride, padding, dilation):
         # the maximum by element-wise maximum over the kh*kw window slices, then the first
@@ -119,12 +126,13 @@ def build_window_kernels(xp, add_into=None):
         for piece in pieces[1:]:
             best = xp.maximum(best, piece)
         not_found = pieces[0] != best
-        if xp.issubdtype(x.dtype, xp.floating):
+        floating = not _is_integral(x.dtype)
+        if floating:
             not_found &= ~xp.isnan(pieces[0])
         position = not_found.astype(xp.int64)
         for piece in pieces[1:-1]:
             found = piece == best
-            if xp.issubdtype(x.dtype, xp.floating):
+            if floating:
                 found |= xp.isnan(piece)
             not_found &= ~found
             position += not_found
@@ -151,17 +159,20 @@ def build_window_kernels(xp, add_into=None):
         return (counts[0].reshape(-1, 1) * counts[1].reshape(1, -1))
 
     def avg_pool2d(x, kernel, stride, padding, count_include_pad, divisor_override):
-        pieces, out_h, out_w = columns(x, kernel, stride, padding, (1, 1))
+        pieces, out_h, out_w = slices(x, kernel, stride, padding, (1, 1))
+        total = pieces[0]
+        for piece in pieces[1:]:
+            total = total + piece
         divisor = pool_divisor(x.shape, kernel, stride, padding, count_include_pad, divisor_override, out_h, out_w)
-        return (pieces.sum(axis=-3) / divisor).astype(x.dtype)
+        return (total / divisor).astype(x.dtype)
 
     def avg_pool2d_backward(grad, input_shape, kernel, stride, padding, count_include_pad, divisor_override):
         out_h, out_w = grad.shape[-2], grad.shape[-1]
         divisor = pool_divisor(input_shape, kernel, stride, padding, count_include_pad, divisor_override,
                                out_h, out_w)
         share = (grad / divisor).astype(grad.dtype)
-        pieces = xp.broadcast_to(share[..., None, :, :], share.shape[:-2] + (kernel[0] * kernel[1], out_h, out_w))
-        return fold(pieces, input_shape, kernel, stride, padding, (1, 1))
+        return fold(lambda position: share, grad.shape[:-2], input_shape[-2], input_shape[-1], kernel, stride,
+                    padding, (1, 1), out_h, out_w, grad.dtype)
 
     return {
         "conv2d": conv2d, "conv2d_input_grad": conv2d_input_grad, "conv2d_weight_grad": conv2d_weight_grad,

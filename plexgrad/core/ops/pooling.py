@@ -81,6 +81,8 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     also the flat ``H * W`` position of each maximum (the first one on ties), as torch gives."""
     kernel, stride, pairs, dilation, batched = _pool_arguments(
         "max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode)
+    if input._dtype is dtypes.bool:
+        raise RuntimeError("\"max_pool2d\" not implemented for 'Bool'; convert the input with .float() or .int()")
     if not batched:
         input = input.unsqueeze(0)
     indices = apply(_indices_op, (input,), (kernel, stride, pairs, dilation), dtype=dtypes.int64)
