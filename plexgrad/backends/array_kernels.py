@@ -305,3 +305,16 @@ from .special_kernels import build_erf  # noqa: E402
 
 BUILDERS["erf"] = build_erf
 OP_NAMES = OP_NAMES | {"erf"}
+
+# ---- convolution and pooling (written in window_kernels.py) ----
+from .window_kernels import WINDOW_OP_NAMES, build_window_kernels  # noqa: E402
+
+
+def _window_kernel(name):
+    def build(xp):
+        return build_window_kernels(xp)[name]
+    return build
+
+
+BUILDERS.update({name: _window_kernel(name) for name in WINDOW_OP_NAMES})
+OP_NAMES = OP_NAMES | WINDOW_OP_NAMES

@@ -64,6 +64,8 @@ def build_backend():
         "sigmoid": jax.nn.sigmoid, "copy": lambda x: x,
     })
     kernels["erf"] = jax.scipy.special.erf
+    from .window_kernels import build_window_kernels
+    kernels.update(build_window_kernels(jax))
     return Backend(
         "jax", ("jax",), kernels,
         from_host=from_host, to_host=to_host, native_dtype=native_dtype, dtype_of=dtype_of,
