@@ -325,3 +325,41 @@ def test_pad_constant_value_and_errors(device):
         F.pad(plexgrad.zeros(1, 2, device=device), (2, 0), mode="reflect")
     with pytest.raises(ValueError, match="divisible by 2"):
         F.pad(plexgrad.zeros(2, device=device), (1,))
+
+
+def _second_order_check(function, composite, arrays, device):
+    """Gradients of ``sum(first gradients ** 2)``: the one-node rule against the plain composite."""
+    results = []
+    for build in (function, composite):
+        tensors = [leaf(a, device) for a in arrays]
+        upstream = leaf(rng(9).standard_normal(np.shape(build(*[leaf(a, device) for a in arrays]))), device,
+                        requires_grad=False)
+        gradients = plexgrad.autograd.grad((build(*tensors) * upstream).sum(), tensors, create_graph=True)
+        sum(((g * g).sum() for g in gradients), plexgrad.zeros((), dtype=plexgrad.float64, device=device)).backward()
+        results.append([None if t.grad is None else to_numpy(t.grad) for t in tensors])
+    for ours, reference in zip(*results):
+        assert (ours is None) == (reference is None)
+        if ours is not None:
+            np.testing.assert_allclose(ours, reference, rtol=1e-9, atol=1e-10)
+
+
+def test_linear_and_batch_norm_differentiate_twice(device):
+    r = rng(8)
+    _second_order_check(F.linear, lambda x, w, b: x @ w.t() + b,
+                        [r.standard_normal((4, 3)), r.standard_normal((2, 3)), r.standard_normal(2)], device)
+
+    def composite_batch_norm(x, w, b):
+        mean = x.mean((0, 2), keepdim=True)
+        centered = x - mean
+        return centered * ((centered * centered).mean((0, 2), keepdim=True) + 1e-5).rsqrt() * w.reshape(1, 3, 1) \
+            + b.reshape(1, 3, 1)
+    _second_order_check(lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True), composite_batch_norm,
+                        [r.standard_normal((4, 3, 2)), r.standard_normal(3), r.standard_normal(3)], device)
+
+
+def test_linear_on_batched_input_and_mixed_dtypes(device):
+    r = rng(9)
+    check_function(F.linear, lambda x, w, b: x @ w.T + b,
+                   [r.standard_normal((2, 3, 4)), r.standard_normal((5, 4)), r.standard_normal(5)], device)
+    mixed = F.linear(plexgrad.ones(2, 3, device=device), plexgrad.ones(4, 3, dtype=plexgrad.float64, device=device))
+    assert mixed.dtype is plexgrad.float64

@@ -1,8 +1,30 @@
-"""``F.linear`` and ``F.bilinear``."""
+"""``F.linear`` and ``F.bilinear``.
+
+``linear`` on matrices records one graph node (torch's AddmmBackward0) whose rule
+is three products, instead of the transpose, matmul and add nodes of the composite.
+"""
 
 __all__ = ["linear", "bilinear"]
 
-from ...core.tensor import Tensor
+from ...core.autograd.grad_mode import state as grad_state
+from ...core.op import Rule, record
+from ...core.tensor import Tensor, make_tensor
+
+
+def _linear_backward(node, grad):
+    saved = node.saved_tensors
+    input, weight = saved[0], saved[1]
+    grad_input = grad @ weight if node.edges[0] is not None else None
+    grad_weight = grad.t() @ input if node.edges[1] is not None else None
+    grad_bias = grad.sum(0) if len(node.edges) > 2 and node.edges[2] is not None else None
+    return grad_input, grad_weight, grad_bias
+
+
+_LINEAR = Rule("AddmmBackward0", _linear_backward)
+
+
+def _detached(tensor):
+    return make_tensor(tensor._data, tensor._dtype, tensor._device)
 
 
 def linear(input, weight, bias=None):
@@ -14,9 +36,24 @@ def linear(input, weight, bias=None):
         raise RuntimeError(f"linear(): mat1 and mat2 shapes cannot be multiplied: input {list(input.shape)} "
                            f"has {input.shape[-1]} features but weight {list(weight.shape)} expects "
                            f"{weight.shape[-1]}")
-    output = input @ weight.t() if weight.dim() == 2 else input @ weight
+    plain = (weight.dim() == 2 and input.dim() >= 2 and input._dtype is weight._dtype
+             and input._device is weight._device
+             and (bias is None or bias.dim() == 1 and bias._dtype is weight._dtype and bias._device is weight._device))
+    if not plain:
+        output = input @ weight.t() if weight.dim() == 2 else input @ weight
+        return output + bias if bias is not None else output
+    leading = tuple(input.shape[:-1])
+    if len(leading) != 1:
+        input = input.reshape(-1, input.shape[-1])
+    output = _detached(input) @ _detached(weight).t()
     if bias is not None:
-        output = output + bias
+        output = output + _detached(bias)
+    if grad_state.enabled and (input._requires_grad or weight._requires_grad
+                               or bias is not None and bias._requires_grad):
+        inputs = (input, weight) if bias is None else (input, weight, bias)
+        record(_LINEAR, inputs, output, (input, weight))
+    if len(leading) != 1:
+        output = output.reshape(leading + (weight.shape[0],))
     return output
 
 

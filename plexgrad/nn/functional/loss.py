@@ -143,38 +143,33 @@ def _class_dim_target(input, target):
     return input, target, False
 
 
-def _check_class_indices(target, classes, ignore_index):
-    if target.dtype not in (dtypes.int64, dtypes.int32, dtypes.int16, dtypes.int8, dtypes.uint8):
+_INDEX_DTYPES = (dtypes.int64, dtypes.int32, dtypes.int16, dtypes.int8, dtypes.uint8)
+
+
+def _target_range(target, classes, ignore_index):
+    """Check class-index targets; return whether any target equals ``ignore_index``."""
+    if target.dtype not in _INDEX_DTYPES:
         raise RuntimeError(f"expected scalar type Long for class-index targets but found {target.dtype}; "
                            "convert with target.long() (or pass class probabilities as a float tensor "
                            "shaped like the input)")
     if target.numel() == 0:
-        return
-    out_of_range = (target < 0) | (target >= classes)
-    if ignore_index is not None:
-        out_of_range = out_of_range & (target != ignore_index)
-    if out_of_range.any().item():
-        bad = target[out_of_range].reshape(-1)[0].item()
-        raise IndexError(f"Target {bad} is out of bounds: class-index targets must be in [0, {classes - 1}] "
-                         f"(or equal ignore_index={ignore_index})")
-
-
-def _picked(input, target, weight, ignore_index):
-    """Per-element ``-weight[t] * input[n, t, ...]`` (0 where ignored) and the weights used."""
-    classes = input.shape[1]
-    _check_class_indices(target, classes, ignore_index)
-    target = target.long()
+        return False
+    low, high = target.amin().item(), target.amax().item()
+    if 0 <= low and high < classes:
+        return 0 <= ignore_index < classes and bool((target == ignore_index).any().item())
     keep = target != ignore_index
-    safe_target = ew.where(keep, target, 0)
-    losses = -input.gather(1, safe_target.unsqueeze(1)).squeeze(1)
-    if weight is not None:
-        if weight.dim() != 1 or weight.shape[0] != classes:
-            raise RuntimeError(f"weight tensor should be defined either for all {classes} classes or no classes "
-                               f"but got weight tensor of shape: {list(weight.shape)}")
-        weights = weight[safe_target] * keep
-    else:
-        weights = keep.to(input.dtype)
-    return losses * weights, weights
+    bad = keep & ((target < 0) | (target >= classes))
+    if bad.any().item():
+        value = target[bad].reshape(-1)[0].item()
+        raise IndexError(f"Target {value} is out of bounds: class-index targets must be in [0, {classes - 1}] "
+                         f"(or equal ignore_index={ignore_index})")
+    return True
+
+
+def _check_weight(weight, classes):
+    if weight is not None and (weight.dim() != 1 or weight.shape[0] != classes):
+        raise RuntimeError(f"weight tensor should be defined either for all {classes} classes or no classes "
+                           f"but got weight tensor of shape: {list(weight.shape)}")
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
@@ -186,7 +181,23 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     if reduction not in _REDUCTIONS:
         raise ValueError(f"{reduction} is not a valid value for reduction; expected one of {_REDUCTIONS}")
     input, target, unbatched = _class_dim_target(input, target)
-    losses, weights = _picked(input, target, weight, ignore_index)
+    classes = input.shape[1]
+    _check_weight(weight, classes)
+    ignoring = _target_range(target, classes, ignore_index)
+    target = target.long()
+    if ignoring:
+        keep = target != ignore_index
+        target = ew.where(keep, target, 0)
+    picked = input.gather(1, target.unsqueeze(1)).squeeze(1)
+    if weight is None and not ignoring:  # the common case: a plain mean of the picked values
+        if reduction == "mean":
+            return picked.sum() * (-1.0 / picked.numel()) if picked.numel() else picked.sum() * math.nan
+        losses = -picked
+        return losses.sum() if reduction == "sum" else (losses.squeeze(0) if unbatched else losses)
+    weights = weight[target] if weight is not None else keep.to(input.dtype)
+    if ignoring and weight is not None:
+        weights = weights * keep
+    losses = -picked * weights
     if reduction == "none":
         return losses.squeeze(0) if unbatched else losses
     if reduction == "sum":

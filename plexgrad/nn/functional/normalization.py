@@ -7,8 +7,9 @@ a few times.
 
 __all__ = ["batch_norm", "layer_norm", "group_norm"]
 
-from ...core.autograd.grad_mode import no_grad
-from ...core.tensor import Tensor
+from ...core.autograd.grad_mode import no_grad, state as grad_state
+from ...core.op import Rule, record
+from ...core.tensor import Tensor, make_tensor
 
 
 def _channel_shape(input):
@@ -35,6 +36,62 @@ def _check_batch_norm_input(input, running_mean, weight, training):
                              f"{input.shape}")
 
 
+def _batch_norm_backward(node, grad):
+    input, normalized, inverse_std = node.saved_tensors[:3]
+    weight = node.saved_tensors[3] if len(node.saved_tensors) > 3 else None
+    dims, shape, eps = node.params
+    if grad_state.enabled:  # create_graph: rebuild the statistics from the graph-connected input
+        mean = input.mean(dims, keepdim=True)
+        centered = input - mean
+        inverse_std = ((centered * centered).mean(dims, keepdim=True) + eps).rsqrt()
+        normalized = centered * inverse_std
+    count = input.numel() // input.shape[1]
+    grad_bias = grad.sum(dims)
+    grad_weight = (grad * normalized).sum(dims)
+    # d input = inverse_std * w * (grad - mean(grad) - normalized * mean(grad * normalized)), with the
+    # channel-sized factors folded first so the full-size work is four element-wise ops
+    scale = inverse_std.reshape(-1) if weight is None else inverse_std.reshape(-1) * weight
+    grad_input = (grad * scale.reshape(shape) - (scale * grad_bias * (1.0 / count)).reshape(shape)
+                  - normalized * (scale * grad_weight * (1.0 / count)).reshape(shape))
+    edges = node.edges
+    return (grad_input if edges[0] is not None else None,
+            grad_weight if len(edges) > 1 and edges[1] is not None else None,
+            grad_bias if len(edges) > 2 and edges[2] is not None else None)
+
+
+_BATCH_NORM = Rule("NativeBatchNormBackward0", _batch_norm_backward)
+
+
+def _detached(tensor):
+    return None if tensor is None else make_tensor(tensor._data, tensor._dtype, tensor._device)
+
+
+def _batch_statistics_forward(input, weight, bias, eps):
+    """Normalize with the batch's statistics; one graph node for input, weight and bias."""
+    dims = (0,) + tuple(range(2, input.dim()))
+    shape = _channel_shape(input)
+    data = _detached(input)
+    mean = data.mean(dims, keepdim=True)
+    centered = data - mean
+    variance = (centered * centered).mean(dims, keepdim=True)
+    inverse_std = (variance + eps).rsqrt()
+    normalized = centered * inverse_std
+    output = normalized
+    if weight is not None:
+        output = output * _detached(weight).reshape(shape)
+    if bias is not None:
+        output = output + _detached(bias).reshape(shape)
+    elif output is normalized:
+        output = normalized * 1
+    if grad_state.enabled and (input._requires_grad or weight is not None and weight._requires_grad
+                               or bias is not None and bias._requires_grad):
+        # placeholders keep the edge positions: (input, weight, bias)
+        inputs = (input, weight, bias)
+        saved = (input, normalized, inverse_std) + ((weight,) if weight is not None else ())
+        record(_BATCH_NORM, inputs, output, saved, (dims, shape, eps))
+    return output, mean, variance
+
+
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1,
                eps=1e-5):
     """Normalize each channel (dimension 1) over the batch and spatial dimensions.
@@ -47,23 +104,13 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     _check_batch_norm_input(input, running_mean, weight, training)
     shape = _channel_shape(input)
     if training or running_mean is None or running_var is None:
-        dims = (0,) + tuple(range(2, input.dim()))
-        mean = input.mean(dims, keepdim=True)
-        centered = input - mean
-        variance = (centered * centered).mean(dims, keepdim=True)
-        scale = (variance + eps).rsqrt()
-        if weight is not None:
-            scale = scale * weight.reshape(shape)
-        output = centered * scale
-        if bias is not None:
-            output = output + bias.reshape(shape)
+        output, mean, variance = _batch_statistics_forward(input, weight, bias, eps)
         if training and running_mean is not None and running_var is not None:
             count = input.numel() // input.shape[1]
             with no_grad():
-                batch_mean = mean.detach().reshape(-1)
-                batch_variance = variance.detach().reshape(-1) * (count / (count - 1))
-                running_mean.copy_(running_mean * (1 - momentum) + batch_mean * momentum)
-                running_var.copy_(running_var * (1 - momentum) + batch_variance * momentum)
+                # running += momentum * (batch - running), with the unbiased batch variance
+                running_mean.add_((mean.reshape(-1) - running_mean) * momentum)
+                running_var.add_((variance.reshape(-1) * (count / (count - 1)) - running_var) * momentum)
         return output
     scale = (running_var + eps).rsqrt()
     if weight is not None:
