@@ -46,6 +46,7 @@ from .core.ops.sorting import (sort, argsort, msort, topk, kthvalue, unique, sea
 from .core.ops.selection import (index_select, masked_select, masked_fill, scatter, take, take_along_dim,
                                  index_add, index_copy, index_fill)
 from .core.ops.einsum import einsum
+from .core.ops.activation import softmax, log_softmax, logsumexp, erf
 from . import linalg
 from .linalg import det, slogdet, logdet, inv as inverse
 from .core.legacy import LEGACY_TYPES as _LEGACY_TYPES

@@ -9,6 +9,7 @@ from .inplace import in_place, make_in_place_method
 from .op import cast
 from .ops import elementwise as ew, indexing, linalg, reduction, shape
 from .ops import math_extra, selection, sorting, statistics
+from .ops import activation
 from .tensor import Tensor
 
 
@@ -181,6 +182,8 @@ METHODS = {
     "clamp_max": math_extra.clamp_max, "frac": math_extra.frac, "addcmul": math_extra.addcmul,
     "addcdiv": math_extra.addcdiv, "lerp": math_extra.lerp, "hypot": math_extra.hypot,
     "logaddexp": math_extra.logaddexp, "logaddexp2": math_extra.logaddexp2,
+    "softmax": activation.softmax, "log_softmax": activation.log_softmax, "logsumexp": activation.logsumexp,
+    "erf": activation.erf,
     "var": statistics.var, "std": statistics.std, "median": statistics.median, "nanmedian": statistics.nanmedian,
     "norm": statistics.norm, "dist": statistics.dist, "count_nonzero": statistics.count_nonzero,
     "nansum": statistics.nansum, "nanmean": statistics.nanmean,
