@@ -218,6 +218,65 @@ def test_conv1d_matches_conv2d_reference(device):
     assert tx.grad.shape == tx.shape
 
 
+def reference_conv_transpose2d(x, w, b=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    stride, padding, output_padding, dilation = pair(stride), pair(padding), pair(output_padding), pair(dilation)
+    in_channels, group_out, kh, kw = w.shape
+    group_in = in_channels // groups
+    sizes = [(extent - 1) * step - 2 * pad + spacing * (size - 1) + extra + 1 for extent, step, pad, spacing, size,
+             extra in zip(x.shape[2:], stride, padding, dilation, (kh, kw), output_padding)]
+    full = numpy.zeros((x.shape[0], group_out * groups, sizes[0] + 2 * padding[0], sizes[1] + 2 * padding[1]))
+    for n, c, i, j, p, q in itertools.product(range(x.shape[0]), range(in_channels), range(x.shape[2]),
+                                              range(x.shape[3]), range(kh), range(kw)):
+        group = c // group_in
+        full[n, group * group_out:(group + 1) * group_out, i * stride[0] + p * dilation[0],
+             j * stride[1] + q * dilation[1]] += x[n, c, i, j] * w[c, :, p, q]
+    result = full[:, :, padding[0]:padding[0] + sizes[0], padding[1]:padding[1] + sizes[1]]
+    return result if b is None else result + b.reshape(1, -1, 1, 1)
+
+
+TRANSPOSE_CASES = [
+    dict(shape=(1, 2, 3, 3), weight=(2, 3, 3, 3), stride=2, padding=1, output_padding=1),
+    dict(shape=(2, 4, 3, 2), weight=(4, 1, 2, 3), stride=(1, 2), groups=2, dilation=(2, 1)),
+]
+
+
+@pytest.mark.parametrize("case", TRANSPOSE_CASES, ids=[str(index) for index in range(len(TRANSPOSE_CASES))])
+def test_conv_transpose2d_values_and_gradients(device, case):
+    options = {key: value for key, value in case.items() if key not in ("shape", "weight")}
+    x = RNG.standard_normal(case["shape"])
+    w = RNG.standard_normal(case["weight"])
+    b = RNG.standard_normal(case["weight"][1] * case.get("groups", 1))
+    expected = reference_conv_transpose2d(x, w, b, **options)
+    tx, tw = to_tensor(x, device, True), to_tensor(w, device, True)
+    result = F.conv_transpose2d(tx, tw, to_tensor(b, device), **options)
+    numpy.testing.assert_allclose(host(result), expected, rtol=1e-10, atol=1e-10)
+    upstream = RNG.standard_normal(expected.shape)
+    (result * to_tensor(upstream, device)).sum().backward()
+
+    def loss():
+        return float((reference_conv_transpose2d(x, w, b, **options) * upstream).sum())
+    numpy.testing.assert_allclose(host(tx.grad), numeric_gradient(loss, x), rtol=1e-5, atol=1e-6)
+    numpy.testing.assert_allclose(host(tw.grad), numeric_gradient(loss, w), rtol=1e-5, atol=1e-6)
+
+
+def test_conv_transpose_layer(device):
+    layer = nn.ConvTranspose2d(4, 2, 3, stride=2, padding=1, device=device)
+    assert repr(layer) == "ConvTranspose2d(4, 2, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1))"
+    assert tuple(layer.weight.shape) == (4, 2, 3, 3) and tuple(layer.bias.shape) == (2,)
+    x = to_tensor(RNG.standard_normal((1, 4, 5, 5)).astype(numpy.float32), device)
+    assert tuple(layer(x).shape) == (1, 2, 9, 9)
+    result = layer(x, output_size=[10, 10])
+    expected = reference_conv_transpose2d(host(x).astype(numpy.float64), host(layer.weight), host(layer.bias),
+                                          stride=2, padding=1, output_padding=1)
+    numpy.testing.assert_allclose(host(result), expected, rtol=1e-4, atol=1e-4)
+    with pytest.raises(ValueError, match="valid sizes range from 9 to 10"):
+        layer(x, output_size=[12, 12])
+    with pytest.raises(RuntimeError, match=r"Given transposed=1, weight of size \[4, 2, 3, 3\], expected "
+                                           r"input\[1, 3, 5, 5\] to have 4 channels, but got 3 channels instead"):
+        F.conv_transpose2d(to_tensor(numpy.zeros((1, 3, 5, 5)), device), layer.weight.double())
+    assert repr(nn.ConvTranspose1d(2, 3, 4, output_padding=0)) == "ConvTranspose1d(2, 3, kernel_size=(4,), stride=(1,))"
+
+
 # ---- pooling -------------------------------------------------------------------------------
 MAX_CASES = [
     dict(kernel=3, stride=2, padding=1),

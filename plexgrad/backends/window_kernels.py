@@ -52,21 +52,26 @@ def build_window_kernels(xp, add_into=None):
         widths = ((0, 0),) * (x.ndim - 2) + tuple(padding)
         return xp.pad(x, widths, constant_values=value)
 
-    def slices(x, kernel, stride, padding, dilation, value=0):
-        """The KH*KW strided (N, C, OH, OW) views of padded ``x``, one per window position."""
+    def slices(x, kernel, stride, padding, dilation, value=0, outputs=None):
+        """The KH*KW strided (N, C, OH, OW) views of padded ``x``, one per window position; ``outputs``
+        keeps only the first (OH, OW) windows (a transposed convolution's output_padding leaves
+        windows its gradient never saw)."""
         padded = pad(x, padding, value)
-        out_h = output_length(x.shape[-2], kernel[0], stride[0], sum(padding[0]), dilation[0])
-        out_w = output_length(x.shape[-1], kernel[1], stride[1], sum(padding[1]), dilation[1])
+        if outputs is None:
+            out_h = output_length(x.shape[-2], kernel[0], stride[0], sum(padding[0]), dilation[0])
+            out_w = output_length(x.shape[-1], kernel[1], stride[1], sum(padding[1]), dilation[1])
+        else:
+            out_h, out_w = outputs
         rows = _window_slices(kernel[0], stride[0], dilation[0], out_h)
         cols = _window_slices(kernel[1], stride[1], dilation[1], out_w)
         return [padded[..., row, col] for row in rows for col in cols], out_h, out_w
 
-    def columns(x, kernel, stride, padding, dilation, groups):
+    def columns(x, kernel, stride, padding, dilation, groups, outputs=None):
         """(groups, C/groups * KH*KW, N*OH*OW): the windows of padded ``x`` (N, C, H, W) as the columns
         of one matrix per group, built from the channels-first view so that one matrix product
         covers the whole batch (measured: a single large GEMM beats one per sample, by far when
         the cores are busy)."""
-        pieces, out_h, out_w = slices(xp.swapaxes(x, 0, 1), kernel, stride, padding, dilation)
+        pieces, out_h, out_w = slices(xp.swapaxes(x, 0, 1), kernel, stride, padding, dilation, outputs=outputs)
         stacked = xp.stack(pieces, axis=1)  # (C, KH*KW, N, OH, OW)
         rows = x.shape[1] // groups * kernel[0] * kernel[1]
         return stacked.reshape(groups, rows, x.shape[0] * out_h * out_w), out_h, out_w
@@ -108,7 +113,7 @@ def build_window_kernels(xp, add_into=None):
     def conv2d_weight_grad(x, grad, weight_shape, stride, padding, dilation, groups):
         out_channels, group_channels, kh, kw = weight_shape
         batch, _, out_h, out_w = grad.shape
-        matrices, _, _ = columns(x, (kh, kw), stride, padding, dilation, groups)
+        matrices, _, _ = columns(x, (kh, kw), stride, padding, dilation, groups, (out_h, out_w))
         grads = xp.swapaxes(grad, 0, 1).reshape(groups, out_channels // groups, batch * out_h * out_w)
         return xp.matmul(grads, xp.swapaxes(matrices, 1, 2)).reshape(weight_shape)
 

@@ -10,7 +10,7 @@ search and the average-pool adjoint are the shared ``xp`` kernels, jitted.
 
 __all__ = ["build_window_kernels"]
 
-from ..window_kernels import build_window_kernels as build_shared
+from ..window_kernels import build_window_kernels as build_shared, output_length
 
 _DIMENSIONS = ("NCHW", "OIHW", "NCHW")
 
@@ -25,15 +25,24 @@ def build_window_kernels(jax):
                                         rhs_dilation=dilation, feature_group_count=groups,
                                         dimension_numbers=_DIMENSIONS)
 
+    def widen(grad, input_shape, kernel, stride, padding, dilation):
+        # a transposed convolution's output_padding can leave trailing windows its gradient never
+        # saw: they get zero gradient
+        extra = [output_length(extent, size, step, sum(pair), spacing) - have for extent, size, step, pair, spacing, have
+                 in zip(input_shape[2:], kernel, stride, padding, dilation, grad.shape[2:])]
+        if any(extra):
+            grad = jnp.pad(grad, ((0, 0), (0, 0), (0, extra[0]), (0, extra[1])))
+        return grad
+
     def conv2d_input_grad(grad, weight, input_shape, stride, padding, dilation, groups):
         zeros = jnp.zeros(input_shape, grad.dtype)
         _, pullback = jax.vjp(lambda x: convolve(x, weight, stride, padding, dilation, groups), zeros)
-        return pullback(grad)[0]
+        return pullback(widen(grad, input_shape, weight.shape[2:], stride, padding, dilation))[0]
 
     def conv2d_weight_grad(x, grad, weight_shape, stride, padding, dilation, groups):
         zeros = jnp.zeros(weight_shape, grad.dtype)
         _, pullback = jax.vjp(lambda weight: convolve(x, weight, stride, padding, dilation, groups), zeros)
-        return pullback(grad)[0]
+        return pullback(widen(grad, x.shape, weight_shape[2:], stride, padding, dilation))[0]
 
     shared = build_shared(jnp, add_into=lambda buffer, key, values: buffer.at[key].add(values))
 

@@ -10,7 +10,8 @@ Kernels receive checked parameters: ``stride`` and ``dilation`` pairs, padding
 as ``((top, bottom), (left, right))``, ``groups`` an int.
 """
 
-__all__ = ["conv2d", "conv1d", "conv_arguments", "spatial_tuple", "check_floating"]
+__all__ = ["conv2d", "conv1d", "conv_transpose2d", "conv_transpose1d", "conv_arguments", "spatial_tuple",
+           "check_floating"]
 
 from .. import dtypes
 from ..op import apply, declare
@@ -33,7 +34,7 @@ def _input_grad_backward(node, grad):
     params = node.params[1:]
     first = second = None
     if node.edges[0] is not None:
-        first = convolve(grad, weight, params)
+        first = _crop(convolve(grad, weight, params), grad_output)
     if node.edges[1] is not None:
         second = conv2d_weight_grad(grad, grad_output, tuple(weight._data.shape), params)
     return first, second
@@ -47,8 +48,17 @@ def _weight_grad_backward(node, grad):
     if node.edges[0] is not None:
         first = conv2d_input_grad(grad_output, grad, tuple(input._data.shape), params)
     if node.edges[1] is not None:
-        second = convolve(input, grad, params)
+        second = _crop(convolve(input, grad, params), grad_output)
     return first, second
+
+
+def _crop(result, like):
+    """``result`` cut to ``like``'s spatial size: a transposed convolution's output_padding adds
+    input rows whose windows lie past the gradient it was computed from."""
+    height, width = like._data.shape[2:]
+    if tuple(result._data.shape[2:]) != (height, width):
+        result = result[:, :, :height, :width]
+    return result
 
 
 _conv2d_op = declare("conv2d", _conv2d_backward, node_name="ConvolutionBackward0",
@@ -206,6 +216,88 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         input = input.unsqueeze(0)
     result = convolve(input.unsqueeze(2), weight.unsqueeze(2),
                       ((1,) + stride, ((0, 0),) + pairs, (1,) + dilation, groups)).squeeze(2)
+    if bias is not None:
+        result = result + bias.reshape(1, -1, 1)
+    return result if batched else result.squeeze(0)
+
+
+# ---- transposed convolution: the input gradient of conv2d, as a layer ------------------------
+def _transpose_arguments(op_name, spatial, input, weight, bias, stride, padding, output_padding, groups, dilation):
+    _check_tensor(op_name, "input", input)
+    _check_tensor(op_name, "weight", weight)
+    if bias is not None:
+        _check_tensor(op_name, "bias", bias)
+    ndim = input._data.ndim
+    if ndim not in (spatial + 1, spatial + 2):
+        raise RuntimeError(f"Expected {spatial + 1}D (unbatched) or {spatial + 2}D (batched) input to {op_name}, "
+                           f"but got input of size: {list(input._data.shape)}")
+    weight_shape = list(weight._data.shape)
+    if len(weight_shape) != spatial + 2:
+        raise RuntimeError(f"{op_name}: expected a {spatial + 2}D weight (in_channels, out_channels/groups, "
+                           f"kernel size...), but got weight of size {weight_shape}")
+    check_floating(op_name, input, weight, bias)
+    stride = spatial_tuple(stride, spatial, "stride", op_name)
+    padding = spatial_tuple(padding, spatial, "padding", op_name)
+    output_padding = spatial_tuple(output_padding, spatial, "output_padding", op_name)
+    dilation = spatial_tuple(dilation, spatial, "dilation", op_name)
+    if any(step <= 0 for step in stride):
+        raise RuntimeError("non-positive stride is not supported")
+    if any(step <= 0 for step in dilation):
+        raise RuntimeError(f"dilation should be greater than zero, but got {list(dilation)}")
+    if any(value < 0 for value in padding + output_padding):
+        raise RuntimeError("negative padding is not supported")
+    if isinstance(groups, bool) or not isinstance(groups, int) or groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    for extra, step, spacing in zip(output_padding, stride, dilation):
+        if extra >= step and extra >= spacing:
+            raise RuntimeError(f"output padding must be smaller than either stride or dilation, but got "
+                               f"output_padding={list(output_padding)}, stride={list(stride)} and "
+                               f"dilation={list(dilation)}")
+    shape = list(input._data.shape) if ndim == spatial + 2 else [1] + list(input._data.shape)
+    if weight_shape[0] % groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
+                           f"but got weight of size {weight_shape} instead")
+    if shape[1] != weight_shape[0]:
+        described = shape if ndim == spatial + 2 else shape[1:]
+        raise RuntimeError(f"Given transposed=1, weight of size {weight_shape}, expected input{described} to "
+                           f"have {weight_shape[0]} channels, but got {shape[1]} channels instead")
+    out_channels = weight_shape[1] * groups
+    if bias is not None and list(bias._data.shape) != [out_channels]:
+        raise RuntimeError(f"Given transposed=1, weight of size {weight_shape}, expected bias to be 1-dimensional "
+                           f"with {out_channels} elements, but got bias of size {list(bias._data.shape)} instead")
+    sizes = [(extent - 1) * step - 2 * pad + spacing * (size - 1) + extra + 1 for extent, step, pad, spacing, size,
+             extra in zip(shape[2:], stride, padding, dilation, weight_shape[2:], output_padding)]
+    if any(size <= 0 for size in sizes):
+        raise RuntimeError(f"Given input size per channel: ({' x '.join(map(str, shape[2:]))}). Calculated output "
+                           f"size per channel: ({' x '.join(map(str, sizes))}). Output size is too small")
+    params = (stride, tuple((pad, pad) for pad in padding), dilation, groups)
+    return params, [shape[0], out_channels] + sizes, ndim == spatial + 2
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """Transposed 2-d convolution ("deconvolution") of (N, C_in, H, W) with ``weight``
+    (C_in, C_out/groups, kH, kW): the gradient of ``conv2d`` with respect to its input, with
+    output size (H - 1) * stride - 2 * padding + dilation * (kH - 1) + output_padding + 1."""
+    params, output_shape, batched = _transpose_arguments(
+        "conv_transpose2d", 2, input, weight, bias, stride, padding, output_padding, groups, dilation)
+    if not batched:
+        input = input.unsqueeze(0)
+    result = conv2d_input_grad(input, weight, tuple(output_shape), params)
+    if bias is not None:
+        result = result + bias.reshape(1, -1, 1, 1)
+    return result if batched else result.squeeze(0)
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """Transposed 1-d convolution of (N, C_in, L) with ``weight`` (C_in, C_out/groups, k)."""
+    params, output_shape, batched = _transpose_arguments(
+        "conv_transpose1d", 1, input, weight, bias, stride, padding, output_padding, groups, dilation)
+    if not batched:
+        input = input.unsqueeze(0)
+    stride, pairs, dilation, groups = params
+    result = conv2d_input_grad(input.unsqueeze(2), weight.unsqueeze(2),
+                               (output_shape[0], output_shape[1], 1, output_shape[2]),
+                               ((1,) + stride, ((0, 0),) + pairs, (1,) + dilation, groups)).squeeze(2)
     if bias is not None:
         result = result + bias.reshape(1, -1, 1)
     return result if batched else result.squeeze(0)

@@ -1,12 +1,12 @@
-"""Convolution layers: ``Conv1d`` and ``Conv2d``, with torch's parameter shapes,
+"""Convolution layers: ``Conv1d``, ``Conv2d`` and their transposes, with torch's parameter shapes,
 default initialisation, padding modes and ``repr``."""
 
-__all__ = ["Conv1d", "Conv2d"]
+__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
 
 import math
 
 from ...core.factories import empty
-from ...core.ops.convolution import conv1d, conv2d
+from ...core.ops.convolution import conv1d, conv2d, conv_transpose1d, conv_transpose2d
 from ..functional.padding import pad
 from ..parameter import Parameter
 from .module import Module
@@ -103,6 +103,8 @@ class _ConvNd(Module):
             text += f", padding={self.padding}"
         if self.dilation != (1,) * len(self.dilation):
             text += f", dilation={self.dilation}"
+        if self.output_padding != (0,) * len(self.output_padding):
+            text += f", output_padding={self.output_padding}"
         if self.groups != 1:
             text += f", groups={self.groups}"
         if self.bias is None:
@@ -130,3 +132,66 @@ class Conv2d(_ConvNd):
 
     _spatial = 2
     _function = staticmethod(conv2d)
+
+
+class _ConvTransposeNd(_ConvNd):
+    """Shared by the transposed convolutions: weight (in_channels, out_channels/groups, kernel...)."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
+                 bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
+        if padding_mode != "zeros":
+            raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
+        if isinstance(padding, str):
+            raise ValueError(f"{type(self).__name__} takes integer padding, not {padding!r}")
+        # build as a convolution from out_channels to in_channels: that is the weight's shape
+        super().__init__(out_channels, in_channels, kernel_size, stride, padding, dilation, groups, bias=False,
+                         device=device, dtype=dtype)
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.transposed = True
+        self.output_padding = _tuple(output_padding, self._spatial, "output_padding")
+        if bias:
+            self.bias = Parameter(empty(out_channels, device=device, dtype=dtype))
+            self.reset_parameters()
+
+    def _output_padding(self, input, output_size):
+        if output_size is None:
+            return self.output_padding
+        output_size = list(output_size)
+        spatial = self._spatial
+        if len(output_size) == spatial + 2:
+            output_size = output_size[2:]
+        if len(output_size) != spatial:
+            raise ValueError(f"output_size must have {spatial} or {spatial + 2} elements (got {len(output_size)})")
+        extras = []
+        for offset in range(spatial):
+            extent = input.shape[input.dim() - spatial + offset]
+            smallest = ((extent - 1) * self.stride[offset] - 2 * self.padding[offset]
+                        + self.dilation[offset] * (self.kernel_size[offset] - 1) + 1)
+            largest = smallest + self.stride[offset] - 1
+            if not smallest <= output_size[offset] <= largest:
+                raise ValueError(f"requested an output size of {output_size}, but valid sizes range from "
+                                 f"{smallest} to {largest} (for an input of {list(input.shape[-spatial:])})")
+            extras.append(output_size[offset] - smallest)
+        return tuple(extras)
+
+    def forward(self, input, output_size=None):
+        output_padding = self._output_padding(input, output_size)
+        return type(self)._function(input, self.weight, self.bias, self.stride, self.padding, output_padding,
+                                    self.groups, self.dilation)
+
+
+class ConvTranspose1d(_ConvTransposeNd):
+    """Transposed 1-d convolution over (N, C_in, L): ``ConvTranspose1d(in_channels, out_channels,
+    kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1)``."""
+
+    _spatial = 1
+    _function = staticmethod(conv_transpose1d)
+
+
+class ConvTranspose2d(_ConvTransposeNd):
+    """Transposed 2-d convolution over (N, C_in, H, W), e.g. the upsampling layers of a DCGAN
+    generator: ``ConvTranspose2d(in_channels, out_channels, kernel_size, stride=1, padding=0,
+    output_padding=0, groups=1, bias=True, dilation=1)``."""
+
+    _spatial = 2
+    _function = staticmethod(conv_transpose2d)
