@@ -46,6 +46,8 @@ from .core.ops.sorting import (sort, argsort, msort, topk, kthvalue, unique, sea
 from .core.ops.selection import (index_select, masked_select, masked_fill, scatter, take, take_along_dim,
                                  index_add, index_copy, index_fill)
 from .core.ops.einsum import einsum
+from .core.ops.convolution import conv1d, conv2d, conv_transpose1d, conv_transpose2d
+from .core.ops.pooling import max_pool1d, max_pool2d, avg_pool1d, adaptive_avg_pool1d
 from .core.ops.activation import softmax, log_softmax, logsumexp, erf
 from . import linalg
 from .linalg import det, slogdet, logdet, inv as inverse
