@@ -495,3 +495,16 @@ def test_gather_scatter_add_bounds_on_every_backend(device):
         pg.gather(x, 0, make([7], device))
     with pytest.raises(IndexError, match="7"):
         pg.scatter_add(x, 0, make([7], device), x)
+
+
+def test_gradients_at_ties_and_zeros_follow_torch(device):
+    x = make([2.0, 2.0, 1.0], device, requires_grad=True)
+    pg.median(x).backward()  # the global median shares its gradient among equal elements
+    assert host(x.grad).tolist() == [0.5, 0.5, 0.0]
+    for order in (0.5, 3):
+        y = make([0.0, 1.0], device, requires_grad=True)
+        pg.norm(y, order).backward()
+        assert host(y.grad).tolist() == [0.0, 1.0]
+    z = make([1.0, -1.0, 0.5], device, requires_grad=True)
+    z.norm(math.inf).backward()
+    assert host(z.grad).tolist() == [0.5, -0.5, 0.0]

@@ -94,7 +94,9 @@ def _median(name, input, dim, keepdim, ignore_nan):
         flat = input.reshape(-1)
         if flat._data.size == 0:
             raise IndexError(f"{name}() input tensor cannot be empty")
-        return _median(name, flat, 0, False, ignore_nan).values
+        # as torch: the gradient of the global median is shared evenly among the elements equal to it
+        return with_rule(_GLOBAL_MEDIAN_RULE, (input,), lambda: _median(name, flat, 0, False, ignore_nan).values,
+                         saved=(input,), save_output=True)
     dim = wrap_dim(dim, input._data.ndim)
     if input._data.ndim == 0:
         from ..factories import zeros
@@ -119,6 +121,16 @@ def _median(name, input, dim, keepdim, ignore_nan):
     if not keepdim:
         values, indices = values.squeeze(dim), indices.squeeze(dim)
     return median_result(values, indices)
+
+
+def _global_median_backward(node, grad):
+    (input,) = node.saved_tensors
+    value = node.saved_output()
+    mask = (input == value) | (isnan(input) & isnan(value))
+    return (grad * mask / reduce_sum(mask),)
+
+
+_GLOBAL_MEDIAN_RULE = Rule("MedianBackward0", _global_median_backward)
 
 
 def median(input, dim=None, keepdim=False):
@@ -146,11 +158,14 @@ def _vector_norm_backward(node, grad):
         ties = absolute(input) == norm_value
         count = reduce_sum(ties, dims, keepdim=True) if dims is not None else reduce_sum(ties)
         return (grad * sign(input) * ties / count,)
+    is_zero = norm_value == 0
+    safe_norm = where(is_zero, 1.0, norm_value)  # avoids 0/0 where the subgradient 0 is used anyway
     if order == 2:
-        scale = input / norm_value
+        scale = input / safe_norm
     else:
-        scale = sign(input) * absolute(input) ** (order - 1) / norm_value ** (order - 1)
-    return (where(norm_value == 0, 0.0, grad * scale),)
+        magnitude = where(input == 0, 1.0, absolute(input))  # sign(0) = 0 zeroes these positions
+        scale = sign(input) * magnitude ** (order - 1) / safe_norm ** (order - 1)
+    return (where(is_zero, 0.0, grad * scale),)
 
 
 _VECTOR_NORM_RULE = Rule("LinalgVectorNormBackward0", _vector_norm_backward)
