@@ -363,3 +363,17 @@ def test_linear_on_batched_input_and_mixed_dtypes(device):
                    [r.standard_normal((2, 3, 4)), r.standard_normal((5, 4)), r.standard_normal(5)], device)
     mixed = F.linear(plexgrad.ones(2, 3, device=device), plexgrad.ones(4, 3, dtype=plexgrad.float64, device=device))
     assert mixed.dtype is plexgrad.float64
+
+
+def test_tensor_methods_and_top_level_functions(device):
+    values = _smooth_input((2, 3))
+    x = leaf(values, device, requires_grad=False)
+    np.testing.assert_allclose(to_numpy(x.softmax(1)), _softmax(values, 1))
+    np.testing.assert_allclose(to_numpy(x.log_softmax(dim=0)), _log_softmax(values, 0))
+    np.testing.assert_allclose(to_numpy(plexgrad.softmax(x, -1)), _softmax(values, -1))
+    np.testing.assert_allclose(to_numpy(plexgrad.log_softmax(x, 1)), _log_softmax(values, 1))
+    np.testing.assert_allclose(to_numpy(x.logsumexp(1)), np.log(np.exp(values).sum(1)))
+    np.testing.assert_allclose(to_numpy(plexgrad.logsumexp(x, 0, keepdim=True)),
+                               np.log(np.exp(values).sum(0, keepdims=True)))
+    np.testing.assert_allclose(to_numpy(x.erf()), _erf(values), rtol=1e-14)
+    np.testing.assert_allclose(to_numpy(plexgrad.erf(x)), _erf(values), rtol=1e-14)

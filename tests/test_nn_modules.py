@@ -532,3 +532,37 @@ def test_training_step_reduces_loss(device):
                 parameter -= 0.5 * parameter.grad
         first = loss.item() if first is None else first
     assert loss.item() < 0.6 * first
+
+
+def test_clip_grad_norm_and_value(device):
+    r = rng(26)
+    first = nn.Parameter(plexgrad.tensor(r.standard_normal((3, 2)), device=device))
+    second = nn.Parameter(plexgrad.tensor(r.standard_normal(4), device=device))
+    unused = nn.Parameter(plexgrad.ones(2, device=device))
+    first.grad = plexgrad.tensor(r.standard_normal((3, 2)), device=device)
+    second.grad = plexgrad.tensor(r.standard_normal(4), device=device)
+    grads = [np.array(to_numpy(first.grad)), np.array(to_numpy(second.grad))]
+    total = np.sqrt(sum((g ** 2).sum() for g in grads))
+    returned = nn.utils.clip_grad_norm_([first, second, unused], max_norm=0.5)
+    assert returned.item() == pytest.approx(total, rel=1e-6)
+    scale = 0.5 / (total + 1e-6)
+    np.testing.assert_allclose(to_numpy(first.grad), grads[0] * scale, rtol=1e-5)
+    np.testing.assert_allclose(to_numpy(second.grad), grads[1] * scale, rtol=1e-5)
+    infinity_norm = nn.utils.clip_grad_norm_([first, second], max_norm=100.0, norm_type=math.inf)
+    assert infinity_norm.item() == pytest.approx(max(np.abs(g).max() for g in grads) * scale, rel=1e-5)
+    nn.utils.clip_grad_value_([first, second], 0.01)
+    assert np.abs(to_numpy(first.grad)).max() <= 0.01 + 1e-9
+    first.grad = plexgrad.tensor(np.full((3, 2), np.nan), dtype=first.dtype, device=device)
+    with pytest.raises(RuntimeError, match="non-finite"):
+        nn.utils.clip_grad_norm_([first], 1.0, error_if_nonfinite=True)
+
+
+def test_parameters_vector_round_trip(device):
+    layer = nn.Linear(3, 2, device=device)
+    vector = nn.utils.parameters_to_vector(layer.parameters())
+    assert vector.shape == (8,)
+    np.testing.assert_array_equal(to_numpy(vector)[:6], to_numpy(layer.weight).reshape(-1))
+    weight = layer.weight
+    nn.utils.vector_to_parameters(vector * 2, layer.parameters())
+    assert layer.weight is weight
+    np.testing.assert_allclose(to_numpy(layer.bias), to_numpy(vector)[6:] * 2)

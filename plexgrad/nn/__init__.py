@@ -1,8 +1,8 @@
 """``plexgrad.nn``: modules, layers, losses, ``functional`` and ``init``, as in ``torch.nn``."""
 
 from .parameter import Parameter, Buffer
-from . import functional, init
+from . import functional, init, utils
 from .modules import *  # noqa: F401,F403
 from .modules import __all__ as _modules_all
 
-__all__ = ["Parameter", "Buffer", "functional", "init"] + list(_modules_all)
+__all__ = ["Parameter", "Buffer", "functional", "init", "utils"] + list(_modules_all)
