@@ -222,11 +222,17 @@ OP_NAMES = frozenset(ELEMENTWISE) | frozenset(BUILDERS) | {"cast"}
 # ---- tensor API extras: sorting, searching, scatter, einsum, linalg (numpy.linalg and
 # ---- jax.numpy.linalg mirror each other; backends override only where they differ)
 def _argsort(xp):
+    def stable_argsort(x, dim):
+        try:
+            return xp.argsort(x, axis=dim, stable=True)
+        except TypeError:  # cupy has no ``stable=`` (its sort is stable)
+            return xp.argsort(x, axis=dim, kind="stable")
+
     def argsort(x, dim, descending):
         if not descending:
-            return xp.argsort(x, axis=dim, stable=True).astype(xp.int64)
+            return stable_argsort(x, dim).astype(xp.int64)
         # stable descending: sort the reversed input, map positions back, reverse again
-        flipped = xp.argsort(xp.flip(x, axis=dim), axis=dim, stable=True)
+        flipped = stable_argsort(xp.flip(x, axis=dim), dim)
         return xp.flip(x.shape[dim] - 1 - flipped, axis=dim).astype(xp.int64)
     return argsort
 
