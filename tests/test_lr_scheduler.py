@@ -241,3 +241,15 @@ def test_plateau_accepts_tensor_metrics_and_round_trips_state():
     fresh = lr_scheduler.ReduceLROnPlateau(_optimizer(), patience=7)
     fresh.load_state_dict(state)
     assert fresh.patience == 1 and fresh.mode == "max" and fresh.mode_worse == -math.inf
+
+
+def test_custom_scheduler_subclass():
+    class Halving(lr_scheduler._LRScheduler):
+        def get_lr(self):
+            if self.last_epoch == 0:
+                return [group["lr"] for group in self.optimizer.param_groups]
+            return [group["lr"] * 0.5 for group in self.optimizer.param_groups]
+
+    optimizer = _optimizer((0.8,))
+    scheduler = Halving(optimizer)
+    _assert_schedule(_run(scheduler, optimizer, epochs=5), lambda base, e: base * 0.5 ** e, (0.8,))

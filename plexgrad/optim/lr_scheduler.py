@@ -149,6 +149,10 @@ class LRScheduler:
         self._last_lr = _current_lrs(self.optimizer)
 
 
+class _LRScheduler(LRScheduler):
+    """The old name of :class:`LRScheduler`, kept for code that subclasses it."""
+
+
 class _LambdaScheduler(LRScheduler):
     """Shared by LambdaLR and MultiplicativeLR: one function of the epoch per group."""
 
