@@ -459,8 +459,8 @@ def test_prelu_module(device):
     x = rng(25).standard_normal((4, 3))
     x[np.abs(x) < 0.05] = 0.3
     check_function(layer, lambda a: np.where(a > 0, a, 0.1 * a), [x], device)
-    np.testing.assert_allclose(to_numpy(layer.weight.grad), np.where(x > 0, 0, x).sum(0) * 0 +
-                               (np.where(x > 0, 0.0, x) * rng(7).standard_normal((4, 3))).sum(0), rtol=1e-9)
+    upstream = rng(7).standard_normal((4, 3))  # the upstream gradient check_function used
+    np.testing.assert_allclose(to_numpy(layer.weight.grad), (np.where(x > 0, 0.0, x) * upstream).sum(0), rtol=1e-9)
 
 
 def test_init_functions(device):
@@ -566,3 +566,17 @@ def test_parameters_vector_round_trip(device):
     nn.utils.vector_to_parameters(vector * 2, layer.parameters())
     assert layer.weight is weight
     np.testing.assert_allclose(to_numpy(layer.bias), to_numpy(vector)[6:] * 2)
+
+
+def test_forward_hooks_with_kwargs_and_order():
+    class Scale(nn.Module):
+        def forward(self, x, factor=1.0):
+            return x * factor
+    module = Scale()
+    order = []
+    module.register_forward_pre_hook(lambda m, args, kwargs: (args, {"factor": 3.0}), with_kwargs=True)
+    module.register_forward_hook(lambda m, args, kwargs, out: order.append(("kw", kwargs["factor"])),
+                                 with_kwargs=True)
+    module.register_forward_hook(lambda m, args, out: order.append("first"), prepend=True)
+    assert module(plexgrad.ones(1), factor=2.0).item() == 3.0
+    assert order == ["first", ("kw", 3.0)]

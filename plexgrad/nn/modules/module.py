@@ -110,31 +110,48 @@ class Module:
     def __call__(self, *args, **kwargs):
         if not (self._forward_pre_hooks or self._forward_hooks):
             return self.forward(*args, **kwargs)
-        for hook in list(self._forward_pre_hooks.values()):
+        keyword_hooks = self.__dict__.get("_hooks_with_kwargs", ())
+        for key, hook in list(self._forward_pre_hooks.items()):
+            if key in keyword_hooks:
+                replaced = hook(self, args, kwargs)
+                if replaced is not None:
+                    if not (isinstance(replaced, tuple) and len(replaced) == 2):
+                        raise RuntimeError("forward pre-hook must return None or a tuple of (new_args, new_kwargs), "
+                                           f"but got {replaced}.")
+                    args, kwargs = replaced
+                continue
             replaced = hook(self, args)
             if replaced is not None:
                 args = replaced if isinstance(replaced, tuple) else (replaced,)
         result = self.forward(*args, **kwargs)
-        for hook in list(self._forward_hooks.values()):
-            replaced = hook(self, args, result)
+        for key, hook in list(self._forward_hooks.items()):
+            replaced = hook(self, args, kwargs, result) if key in keyword_hooks else hook(self, args, result)
             if replaced is not None:
                 result = replaced
         return result
 
-    def register_forward_pre_hook(self, hook, *, prepend=False):
-        """Call ``hook(module, args)`` before ``forward``; it may return replacement args."""
-        return self._add_hook(self._forward_pre_hooks, hook, prepend)
+    def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
+        """Call ``hook(module, args)`` before ``forward``; it may return replacement args.
 
-    def register_forward_hook(self, hook, *, prepend=False):
-        """Call ``hook(module, args, output)`` after ``forward``; it may return a replacement output."""
-        return self._add_hook(self._forward_hooks, hook, prepend)
+        With ``with_kwargs=True`` the hook is ``hook(module, args, kwargs)`` and may return
+        ``(args, kwargs)``.
+        """
+        return self._add_hook(self._forward_pre_hooks, hook, prepend, with_kwargs)
 
-    @staticmethod
-    def _add_hook(hooks, hook, prepend):
+    def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False, always_call=False):
+        """Call ``hook(module, args, output)`` after ``forward``; it may return a replacement output.
+
+        With ``with_kwargs=True`` the hook is ``hook(module, args, kwargs, output)``.
+        """
+        return self._add_hook(self._forward_hooks, hook, prepend, with_kwargs)
+
+    def _add_hook(self, hooks, hook, prepend, with_kwargs):
         handle = RemovableHandle(hooks)
         hooks[handle.id] = hook
         if prepend:
             hooks.move_to_end(handle.id, last=False)
+        if with_kwargs:
+            self.__dict__.setdefault("_hooks_with_kwargs", set()).add(handle.id)
         return handle
 
     # ---- registration --------------------------------------------------------------------
