@@ -18,17 +18,9 @@ from .sparse import __all__ as _sparse_all
 __all__ = (list(_activation_all) + list(_dropout_all) + list(_linear_all) + list(_loss_all)
            + list(_normalization_all) + list(_padding_all) + list(_sparse_all))
 
-try:  # convolution and pooling live in their own files
-    from .convolution import *  # noqa: F401,F403
-    from .convolution import __all__ as _convolution_all
-    __all__ += list(_convolution_all)
-except ImportError as _error:
-    if _error.name != __name__ + ".convolution":
-        raise
-try:
-    from .pooling import *  # noqa: F401,F403
-    from .pooling import __all__ as _pooling_all
-    __all__ += list(_pooling_all)
-except ImportError as _error:
-    if _error.name != __name__ + ".pooling":
-        raise
+from .convolution import *  # noqa: F401,F403
+from .convolution import __all__ as _convolution_all
+from .pooling import *  # noqa: F401,F403
+from .pooling import __all__ as _pooling_all
+
+__all__ += list(_convolution_all) + list(_pooling_all)

@@ -32,17 +32,9 @@ __all__ = [
     "CircularPad1d", "CircularPad2d", "CircularPad3d",
 ]
 
-try:  # convolution and pooling layers live in their own files
-    from .conv import *  # noqa: F401,F403
-    from .conv import __all__ as _conv_all
-    __all__ += list(_conv_all)
-except ImportError as _error:
-    if _error.name != __name__ + ".conv":
-        raise
-try:
-    from .pooling import *  # noqa: F401,F403
-    from .pooling import __all__ as _pooling_all
-    __all__ += list(_pooling_all)
-except ImportError as _error:
-    if _error.name != __name__ + ".pooling":
-        raise
+from .conv import *  # noqa: F401,F403
+from .conv import __all__ as _conv_all
+from .pooling import *  # noqa: F401,F403
+from .pooling import __all__ as _pooling_all
+
+__all__ += list(_conv_all) + list(_pooling_all)
