@@ -377,3 +377,19 @@ def test_tensor_methods_and_top_level_functions(device):
                                np.log(np.exp(values).sum(0, keepdims=True)))
     np.testing.assert_allclose(to_numpy(x.erf()), _erf(values), rtol=1e-14)
     np.testing.assert_allclose(to_numpy(plexgrad.erf(x)), _erf(values), rtol=1e-14)
+
+
+def test_cosine_similarity_and_pairwise_distance(device):
+    r = rng(27)
+    a, b = r.standard_normal((3, 4)), r.standard_normal((3, 4))
+
+    def cosine(x, y):
+        return (x * y).sum(1) / np.sqrt((x * x).sum(1) * (y * y).sum(1))
+    check_function(F.cosine_similarity, cosine, [a, b], device)
+    check_function(F.pairwise_distance, lambda x, y: np.sqrt(((x - y + 1e-6) ** 2).sum(-1)), [a, b], device)
+    check_function(lambda x, y: F.pairwise_distance(x, y, p=3.0, keepdim=True),
+                   lambda x, y: (np.abs(x - y + 1e-6) ** 3).sum(-1, keepdims=True) ** (1 / 3), [a, b], device)
+    zero = F.cosine_similarity(plexgrad.zeros(1, 3, device=device), plexgrad.ones(1, 3, device=device))
+    assert zero.item() == 0.0
+    module_result = plexgrad.nn.CosineSimilarity(dim=0)(leaf(a, device), leaf(b, device))
+    np.testing.assert_allclose(to_numpy(module_result), cosine(a.T, b.T), rtol=1e-12)

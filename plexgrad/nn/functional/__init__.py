@@ -2,6 +2,8 @@
 
 from .activation import *  # noqa: F401,F403
 from .activation import __all__ as _activation_all
+from .distance import *  # noqa: F401,F403
+from .distance import __all__ as _distance_all
 from .dropout import *  # noqa: F401,F403
 from .dropout import __all__ as _dropout_all
 from .linear import *  # noqa: F401,F403
@@ -15,7 +17,7 @@ from .padding import __all__ as _padding_all
 from .sparse import *  # noqa: F401,F403
 from .sparse import __all__ as _sparse_all
 
-__all__ = (list(_activation_all) + list(_dropout_all) + list(_linear_all) + list(_loss_all)
+__all__ = (list(_activation_all) + list(_distance_all) + list(_dropout_all) + list(_linear_all) + list(_loss_all)
            + list(_normalization_all) + list(_padding_all) + list(_sparse_all))
 
 from .convolution import *  # noqa: F401,F403

@@ -8,6 +8,7 @@ from .activation import (ReLU, ReLU6, LeakyReLU, PReLU, ELU, CELU, SELU, GELU, S
                          Tanhshrink, Threshold, GLU)
 from .batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
 from .normalization import LayerNorm, GroupNorm
+from .distance import CosineSimilarity, PairwiseDistance
 from .dropout import Dropout, Dropout1d, Dropout2d, Dropout3d, AlphaDropout
 from .flatten import Flatten, Unflatten
 from .sparse import Embedding
@@ -24,7 +25,7 @@ __all__ = [
     "Softmax", "Softmin", "LogSoftmax", "Softplus", "Hardtanh", "Hardsigmoid", "Hardswish", "LogSigmoid",
     "Softsign", "Tanhshrink", "Threshold", "GLU",
     "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm",
-    "Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "Flatten", "Unflatten", "Embedding",
+    "CosineSimilarity", "PairwiseDistance", "Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "Flatten", "Unflatten", "Embedding",
     "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "NLLLoss", "CrossEntropyLoss", "BCELoss",
     "BCEWithLogitsLoss", "KLDivLoss", "SoftMarginLoss",
     "ZeroPad1d", "ZeroPad2d", "ZeroPad3d", "ConstantPad1d", "ConstantPad2d", "ConstantPad3d", "ReflectionPad1d",
