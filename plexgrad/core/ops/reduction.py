@@ -99,18 +99,28 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None
 def _prod_backward(node, grad):
     (input,) = node.saved_tensors
     input_shape, dims, keepdim = node.params
-    result = expand_reduced(node.saved_output(), input_shape, dims, keepdim)
     grad = expand_reduced(grad, input_shape, dims, keepdim)
-    is_zero = input == 0
-    reduce_dims = dims if dims is not None else tuple(range(len(input_shape)))
-    zero_count = expand_reduced(sum(is_zero, reduce_dims, keepdim=True), input_shape, reduce_dims, True)
-    nonzero_product = expand_reduced(prod(input.where(~is_zero, 1), reduce_dims, keepdim=True),
-                                     input_shape, reduce_dims, True)
-    # the product of the other elements: result / x without zeros, else the product of the non-zeros
-    # at the single zero, and 0 everywhere when two or more elements are zero
-    others = (result / input.where(~is_zero, 1)).where(zero_count == 0, 0)
-    others = others.where(~is_zero, nonzero_product.where(zero_count == 1, 0))
-    return (grad * others,)
+    if not any(input == 0).item():
+        return (grad * expand_reduced(node.saved_output(), input_shape, dims, keepdim) / input,)
+    return (grad * _product_of_others(input, dims),)
+
+
+def _product_of_others(input, dims):
+    """At each position, the product over ``dims`` of all the other elements (exact with zeros, and
+    differentiable again): exclusive running products from the left times those from the right."""
+    from ..factories import ones_like
+    from .shape import cat
+    ndim = input._data.ndim
+    reduced = list(range(ndim)) if dims is None else sorted(dims)
+    order = [d for d in range(ndim) if d not in reduced] + reduced
+    moved = input.permute(tuple(order))
+    flat = moved.reshape(tuple(moved.shape[:ndim - len(reduced)]) + (-1,))
+    count = flat._data.shape[-1]
+    ones = ones_like(flat.narrow(-1, 0, 1))
+    left = cat([ones, flat.narrow(-1, 0, count - 1)], -1).cumprod(-1)
+    right = cat([ones, flat.flip(-1).narrow(-1, 0, count - 1)], -1).cumprod(-1).flip(-1)
+    inverse = tuple(order.index(d) for d in range(ndim))
+    return (left * right).reshape(tuple(moved.shape)).permute(inverse)
 
 
 _prod_op = declare("prod", _prod_backward)
@@ -240,12 +250,40 @@ def cumsum(input, dim, *, dtype=None):
     return apply(_cumsum_op, (input,), (dim,))
 
 
+def _reverse_cumsum(value, dim):
+    return value.flip(dim).cumsum(dim).flip(dim)
+
+
 def _cumprod_backward(node, grad):
     (input,) = node.saved_tensors
     dim = node.params[0]
     result = node.saved_output()
-    # valid where input has no zeros; the general case follows torch's formula for zeros
-    return (((grad * result).flip(dim).cumsum(dim).flip(dim) / input),)
+    is_zero = input == 0
+    if not any(is_zero).item():
+        return (_reverse_cumsum(grad * result, dim) / input,)
+    if grad_state.enabled:  # create_graph: the quadratic formula below stays exact when differentiated again
+        return (_cumprod_backward_quadratic(input, grad, dim),)
+    # Along dim, before the first zero the usual formula holds; at the first zero the gradient is
+    # prod(x before it) * sum_k grad_k * prod(x after it, up to k); after it, every product holds a zero.
+    zeros_so_far = is_zero.cumsum(dim)
+    before = zeros_so_far == 0
+    first_zero = is_zero & (zeros_so_far == 1)
+    safe = input.where(before, 1)
+    after_first = input.where(zeros_so_far - is_zero.long() > 0, 1)
+    before_part = _reverse_cumsum(grad * result, dim) / safe
+    at_part = _reverse_cumsum(grad * after_first.cumprod(dim), dim) * safe.cumprod(dim)
+    return (before_part.where(before, 0) + at_part.where(first_zero, 0),)
+
+
+def _cumprod_backward_quadratic(input, grad, dim):
+    """grad_j = sum over k >= j of grad_k * prod(x_i for i <= k, i != j), with an (n, n) table per row."""
+    from ..factories import arange
+    values = input.movedim(dim, -1)
+    positions = arange(values._data.shape[-1], device=input._device)
+    diagonal = positions.unsqueeze(1) == positions.unsqueeze(0)
+    later = positions.unsqueeze(0) >= positions.unsqueeze(1)
+    products = values.unsqueeze(-2).where(~diagonal, 1).cumprod(-1)
+    return (products * grad.movedim(dim, -1).unsqueeze(-2)).where(later, 0).sum(-1).movedim(-1, dim)
 
 
 _cumprod_op = declare("cumprod", _cumprod_backward)

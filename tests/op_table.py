@@ -1,0 +1,614 @@
+"""The op table: every plexgrad op (or variant of its arguments) with a numpy reference.
+
+An entry is one line: ``op(name, plexgrad function, numpy reference, *argument specs,
+dtypes=..., result=..., grad=..., gradgrad=..., layouts=..., tol=...)``.  ``T(shape,
+domain, dtype)`` describes a tensor argument: ``dtype=None`` means "the dtype under
+test", a fixed name ("int64", "bool") is used for indices and masks.  Helpers
+(``binary``, ``reduction``) expand one line into the usual variants (broadcast, 0-d,
+Python scalars; dims and keepdim).  ``tests/test_op_table.py`` runs every entry on every
+installed backend: values and dtype, gradients (float64 central differences),
+double backward where ``gradgrad=True``, non-contiguous inputs where ``layouts=True``.
+"""
+
+import numpy as np
+
+import plexgrad as pg
+
+__all__ = ["ENTRIES", "Entry", "T", "op", "binary", "reduction", "FLOATS", "NUMBERS", "INTS"]
+
+FLOATS = ("float32", "float64")
+NUMBERS = ("float32", "float64", "int64")
+WITH_INT32 = NUMBERS + ("int32",)
+VARIANT_DTYPES = ("float32", "int64", "bool")  # broadcast/scalar variants: one float, one int (compiles are costly)
+INTS = ("int64", "int32")
+LOGICAL = ("bool", "float32", "int64")
+ANY = ("float32", "float64", "int64", "int32", "bool")
+
+
+# ---- value domains ---------------------------------------------------------------------
+class Domain:
+    """How to draw values: ``floats(rng, shape)`` and ``ints(rng, shape)``."""
+
+    def __init__(self, name, floats, ints):
+        self.name = name
+        self.floats = floats
+        self.ints = ints
+
+
+def _signs(rng, shape):
+    return np.where(rng.random(shape) < 0.5, -1.0, 1.0)
+
+
+def _distinct(rng, shape):
+    count = int(np.prod(shape, dtype=np.int64))
+    return ((rng.permutation(count) - count / 2) * 0.37 + rng.uniform(0, 0.05, count)).reshape(shape)
+
+
+def _fractional(rng, shape):
+    whole = rng.integers(-3, 3, shape)
+    fraction = rng.uniform(0.1, 0.4, shape) * _signs(rng, shape) + 0.5
+    return whole + fraction
+
+
+def _with_zero(count, signed=True):
+    def draw(rng, shape):
+        values = rng.uniform(0.5, 1.5, shape) * (_signs(rng, shape) if signed else 1)
+        values.reshape(-1)[rng.permutation(values.size)[:count]] = 0
+        return values
+    return draw
+
+
+def _special(rng, shape):
+    values = rng.uniform(-2, 2, shape)
+    flat = values.reshape(-1)
+    flat[rng.permutation(flat.size)[:3]] = [np.nan, np.inf, -np.inf][:min(3, flat.size)]
+    return values
+
+
+REAL = Domain("real", lambda rng, s: rng.uniform(-2, 2, s), lambda rng, s: rng.integers(-4, 5, s))
+POSITIVE = Domain("positive", lambda rng, s: rng.uniform(0.5, 2, s), lambda rng, s: rng.integers(1, 5, s))
+UNIT = Domain("unit", lambda rng, s: rng.uniform(-0.9, 0.9, s), lambda rng, s: np.zeros(s, np.int64))
+NONZERO = Domain("nonzero", lambda rng, s: rng.uniform(0.5, 2, s) * _signs(rng, s),
+                 lambda rng, s: rng.integers(1, 5, s) * _signs(rng, s).astype(np.int64))
+DISTINCT = Domain("distinct", _distinct, lambda rng, s: rng.permutation(int(np.prod(s))).reshape(s) - 3)
+FRACTIONAL = Domain("fractional", _fractional, lambda rng, s: rng.integers(-4, 5, s))
+EXPONENT = Domain("exponent", lambda rng, s: rng.uniform(-2, 2, s), lambda rng, s: rng.integers(0, 4, s))
+ONE_ZERO = Domain("one zero", _with_zero(1), lambda rng, s: rng.integers(-2, 3, s))
+POSITIVE_ONE_ZERO = Domain("positive, one zero", _with_zero(1, signed=False), lambda rng, s: rng.integers(0, 3, s))
+TWO_ZEROS = Domain("two zeros", _with_zero(2), lambda rng, s: rng.integers(-2, 3, s))
+SPECIAL = Domain("nan/inf", _special, lambda rng, s: rng.integers(-4, 5, s))
+BITS = Domain("bits", lambda rng, s: rng.uniform(-2, 2, s), lambda rng, s: rng.integers(0, 64, s))
+
+
+def index_domain(extent):
+    """Valid indices ``0 <= i < extent`` (for int64 index tensors)."""
+    return Domain(f"index<{extent}", lambda rng, s: rng.integers(0, extent, s).astype(float),
+                  lambda rng, s: rng.integers(0, extent, s))
+
+
+class T:
+    """A tensor argument: its shape, value domain and dtype (None: the dtype under test)."""
+
+    __slots__ = ("shape", "domain", "dtype")
+
+    def __init__(self, shape, domain=REAL, dtype=None):
+        self.shape = tuple(shape)
+        self.domain = domain
+        self.dtype = dtype
+
+    def draw(self, rng, dtype):
+        dtype = self.dtype or dtype
+        if dtype == "bool":
+            return rng.random(self.shape) < 0.5
+        if dtype.startswith("int") or dtype.startswith("uint"):
+            return np.asarray(self.domain.ints(rng, self.shape)).astype(dtype)
+        return np.asarray(self.domain.floats(rng, self.shape)).astype(dtype)
+
+
+# ---- result dtype rules (torch's) -------------------------------------------------------
+def SAME(dtype):
+    return dtype
+
+
+def FLOAT(dtype):
+    """Integers and bool become the default float."""
+    return dtype if dtype in FLOATS else "float32"
+
+
+def BOOL(dtype):
+    return "bool"
+
+
+def LONG(dtype):
+    return "int64"
+
+
+def LONG_INTS(dtype):
+    """Integral inputs accumulate in int64 (sum, prod, cumsum), floats keep their dtype."""
+    return dtype if dtype in FLOATS else "int64"
+
+
+TOLERANCES = {"float32": (1e-5, 1e-5), "float64": (1e-10, 1e-12)}
+
+
+class Entry:
+    """One row of the table (see the module docstring)."""
+
+    def __init__(self, name, function, reference, args, dtypes=FLOATS, result=SAME, grad=True, gradgrad=False,
+                 layouts=True, tol=None, wrt=None, variant=False):
+        self.name = name
+        self.function = function
+        self.reference = reference
+        self.args = tuple(args)
+        self.dtypes = tuple(dtypes)
+        self.result = result
+        self.grad = grad
+        self.gradgrad = gradgrad
+        self.layouts = layouts
+        self.tol = dict(TOLERANCES, **(tol or {}))
+        self.wrt = wrt
+        self.variant = variant  # a secondary variant: off the cpu, values on its first dtype and no gradients
+
+    def __repr__(self):
+        return f"<Entry {self.name}>"
+
+    def draw(self, rng, dtype):
+        return [arg.draw(rng, dtype) for arg in self.args]
+
+    def differentiated(self, position):
+        """Whether gradient tests differentiate argument ``position`` (default: every test-dtype tensor)."""
+        return self.args[position].dtype is None and (self.wrt is None or position in self.wrt)
+
+    def result_dtypes(self, dtype, count):
+        rules = self.result if isinstance(self.result, tuple) else (self.result,) * count
+        return [rule(dtype) for rule in rules]
+
+
+def op(name, function, reference, *args, **options):
+    """One table entry."""
+    return Entry(name, function, reference, args, **options)
+
+
+def _bool_to_long(rule):
+    """A bool tensor with a Python int becomes int64 (torch's promotion)."""
+    return lambda dtype: "int64" if dtype == "bool" else rule(dtype)
+
+
+def binary(name, function, reference, domains=(REAL, REAL), scalar=1.5, int_scalar=2, result=SAME,
+           dtypes=NUMBERS, **options):
+    """The entries of an element-wise binary op: same shapes, broadcast (3,1)x(1,4), 0-d operands,
+    and Python scalars on either side (float scalars turn integer tensors into float32).  The variants
+    run on fewer dtypes, and double backward (``gradgrad``) only on the first two; 0-d and scalar
+    variants are ``variant`` entries (off the cpu: values on one dtype, no gradients)."""
+    first, second = domains
+    base = dict(options)
+    options.pop("gradgrad", None)
+    variant_dtypes = tuple(dtype for dtype in dtypes if dtype in VARIANT_DTYPES)
+    float_result = BOOL if result is BOOL else FLOAT
+    int_result = BOOL if result is BOOL else _bool_to_long(result)
+    entries = [
+        op(name, function, reference, T((2, 3), first), T((2, 3), second), result=result, dtypes=dtypes, **base),
+        op(f"{name}[broadcast]", function, reference, T((3, 1), first), T((1, 4), second), result=result,
+           dtypes=variant_dtypes, **base),
+        op(f"{name}[0-d other]", function, reference, T((2, 3), first), T((), second), result=result,
+           dtypes=variant_dtypes, variant=True, **options),
+        op(f"{name}[0-d input]", function, reference, T((), first), T((3,), second), result=result,
+           dtypes=variant_dtypes, variant=True, **options),
+    ]
+    if int_scalar is not None:
+        entries += [
+            op(f"{name}[int scalar]", lambda a: function(a, int_scalar), lambda a: reference(a, int_scalar),
+               T((2, 3), first), result=int_result, dtypes=variant_dtypes, variant=True, **options),
+            op(f"{name}[int scalar input]", lambda b: function(int_scalar, b), lambda b: reference(int_scalar, b),
+               T((2, 3), second), result=int_result, dtypes=variant_dtypes, variant=True, **options),
+        ]
+    if scalar is not None:
+        entries += [
+            op(f"{name}[scalar]", lambda a: function(a, scalar), lambda a: reference(a, scalar), T((2, 3), first),
+               result=float_result if result in (SAME, FLOAT) else result, dtypes=variant_dtypes, variant=True, **options),
+            op(f"{name}[scalar input]", lambda b: function(scalar, b), lambda b: reference(scalar, b),
+               T((2, 3), second), result=float_result if result in (SAME, FLOAT) else result, dtypes=variant_dtypes,
+               variant=True, **options),
+        ]
+    return entries
+
+
+def _bind(function, dim, keepdim):
+    return lambda x: function(x, dim, keepdim)
+
+
+def reduction(name, function, reference, domain=REAL, shape=(2, 3, 2), dims=(None, 1, -1, (0, 2)), **options):
+    """The entries of a reduction ``function(x, dim, keepdim)`` over ``dims`` (None: all dims), with and
+    without keepdim (on the first dtype only), plus a 0-d input.  Off the cpu, only dim=None and a
+    tuple of dims run in full (see ``Entry.variant``)."""
+    entries = []
+    for dim in dims:
+        for keepdim in (False, True):
+            label = f"{name}[{'all' if dim is None else f'dim={dim}'}{', keepdim' if keepdim else ''}]"
+            dtypes = options.get("dtypes", FLOATS)
+            main = not keepdim and (dim is None or isinstance(dim, tuple))
+            entries.append(op(label, _bind(function, dim, keepdim), _bind(reference, dim, keepdim), T(shape, domain),
+                              **dict(options, dtypes=dtypes[:1] if keepdim else dtypes, variant=not main)))
+    entries.append(op(f"{name}[0-d]", _bind(function, None, False), _bind(reference, None, False), T((), domain),
+                      variant=True, **options))
+    return entries
+
+
+# ---- numpy references that numpy does not spell the torch way ------------------------------
+def np_sum(x, dim, keepdim):
+    return np.sum(x, axis=dim, keepdims=keepdim, dtype=np.int64 if x.dtype.kind in "biu" else None)
+
+
+def np_prod(x, dim, keepdim):
+    return np.prod(x, axis=dim, keepdims=keepdim, dtype=np.int64 if x.dtype.kind in "biu" else None)
+
+
+def np_reduce(function):
+    return lambda x, dim, keepdim: function(x, axis=dim, keepdims=keepdim)
+
+
+def np_arg(function):
+    def reference(x, dim, keepdim):
+        if dim is None:
+            result = function(x.reshape(-1))
+            return np.reshape(result, (1,) * x.ndim) if keepdim else result
+        return function(x, axis=dim, keepdims=keepdim)
+    return reference
+
+
+def np_sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def np_scatter_add(x, dim, index, source):
+    result = x.copy()
+    positions = list(np.indices(index.shape))
+    positions[dim] = index
+    np.add.at(result, tuple(positions), source[tuple(slice(0, n) for n in index.shape)])
+    return result
+
+
+def np_cumulative(function):
+    def reference(x, dim):
+        return function(x, axis=dim, dtype=np.int64 if x.dtype.kind in "biu" else None)
+    return reference
+
+
+def np_round(x):
+    return np.round(x)
+
+
+def np_relu(x):
+    return np.maximum(x, 0).astype(x.dtype)
+
+
+def np_floor_divide(a, b):
+    return np.floor_divide(a, b)
+
+
+def np_bool_binary(function):
+    return lambda a, b: function(np.asarray(a) != 0, np.asarray(b) != 0)
+
+
+def np_squeeze(x, dim=None):
+    if dim is None:
+        return np.squeeze(x)
+    dims = dim if isinstance(dim, tuple) else (dim,)
+    dims = tuple(d % x.ndim for d in dims if x.shape[d] == 1)
+    return np.squeeze(x, axis=dims)
+
+
+def np_movedim(x, source, destination):
+    return np.moveaxis(x, source, destination)
+
+
+def np_split(x, sizes, dim):
+    return tuple(np.split(x, np.cumsum(sizes)[:-1], axis=dim))
+
+
+def np_repeat(x, *repeats):
+    return np.tile(x, repeats)
+
+
+def np_max_dim(function, arg):
+    return lambda x: (function(x, axis=1), arg(x, axis=1))
+
+
+def np_index_put(x, index, values):
+    result = x.copy()
+    result[index] = values
+    return result
+
+
+def np_index_add(x, index, values):
+    result = x.copy()
+    np.add.at(result, index, values)
+    return result
+
+
+def np_remainder(a, b):
+    return np.remainder(a, b)
+
+
+# ---- the table -------------------------------------------------------------------------------
+UNARY = [
+    op("neg", pg.neg, np.negative, T((2, 3)), dtypes=NUMBERS, gradgrad=True),
+    op("abs", pg.abs, np.abs, T((2, 3), NONZERO), dtypes=NUMBERS, gradgrad=True),
+    op("exp", pg.exp, np.exp, T((2, 3)), dtypes=NUMBERS, result=FLOAT, gradgrad=True),
+    op("log", pg.log, np.log, T((2, 3), POSITIVE), dtypes=NUMBERS, result=FLOAT, gradgrad=True),
+    op("sqrt", pg.sqrt, np.sqrt, T((2, 3), POSITIVE), dtypes=NUMBERS, result=FLOAT, gradgrad=True),
+    op("rsqrt", pg.rsqrt, lambda x: 1 / np.sqrt(x), T((2, 3), POSITIVE), dtypes=NUMBERS, result=FLOAT,
+       gradgrad=True),
+    op("sin", pg.sin, np.sin, T((2, 3)), dtypes=NUMBERS, result=FLOAT, gradgrad=True),
+    op("cos", pg.cos, np.cos, T((2, 3)), dtypes=NUMBERS, result=FLOAT, gradgrad=True),
+    op("tan", pg.tan, np.tan, T((2, 3), UNIT), dtypes=FLOATS, result=FLOAT, gradgrad=True),
+    op("tanh", pg.tanh, np.tanh, T((2, 3)), dtypes=NUMBERS, result=FLOAT, gradgrad=True),
+    op("sigmoid", pg.sigmoid, np_sigmoid, T((2, 3)), dtypes=NUMBERS, result=FLOAT, gradgrad=True),
+    op("relu", pg.relu, np_relu, T((2, 3), NONZERO), dtypes=NUMBERS, gradgrad=True),
+    op("asin", pg.asin, np.arcsin, T((2, 3), UNIT), dtypes=FLOATS, result=FLOAT, gradgrad=True),
+    op("acos", pg.acos, np.arccos, T((2, 3), UNIT), dtypes=FLOATS, result=FLOAT, gradgrad=True),
+    op("atan", pg.atan, np.arctan, T((2, 3)), dtypes=NUMBERS, result=FLOAT, gradgrad=True),
+    op("sinh", pg.sinh, np.sinh, T((2, 3)), dtypes=NUMBERS, result=FLOAT, gradgrad=True),
+    op("cosh", pg.cosh, np.cosh, T((2, 3)), dtypes=NUMBERS, result=FLOAT, gradgrad=True),
+    op("sign", pg.sign, np.sign, T((2, 3), NONZERO), dtypes=NUMBERS),
+    op("floor", pg.floor, np.floor, T((2, 3), FRACTIONAL), dtypes=NUMBERS),
+    op("ceil", pg.ceil, np.ceil, T((2, 3), FRACTIONAL), dtypes=NUMBERS),
+    op("round", pg.round, np_round, T((2, 3), FRACTIONAL), dtypes=NUMBERS),
+    op("round[half to even]", pg.round, np_round, T((4,), Domain("halves", lambda rng, s: np.array(
+        [0.5, 1.5, 2.5, -2.5])[:s[0]], lambda rng, s: np.arange(s[0]))), dtypes=FLOATS, grad=False),
+    op("trunc", pg.trunc, np.trunc, T((2, 3), FRACTIONAL), dtypes=NUMBERS),
+    op("log1p", pg.log1p, np.log1p, T((2, 3), POSITIVE), dtypes=NUMBERS, result=FLOAT, gradgrad=True),
+    op("expm1", pg.expm1, np.expm1, T((2, 3)), dtypes=NUMBERS, result=FLOAT, gradgrad=True),
+    op("log2", pg.log2, np.log2, T((2, 3), POSITIVE), dtypes=NUMBERS, result=FLOAT, gradgrad=True),
+    op("log10", pg.log10, np.log10, T((2, 3), POSITIVE), dtypes=NUMBERS, result=FLOAT, gradgrad=True),
+    op("reciprocal", pg.reciprocal, np.reciprocal, T((2, 3), NONZERO), dtypes=FLOATS, result=FLOAT, gradgrad=True),
+    op("reciprocal[int]", pg.reciprocal, lambda x: 1 / x, T((2, 3), NONZERO), dtypes=INTS, result=FLOAT,
+       grad=False),
+    op("square", pg.square, np.square, T((2, 3)), dtypes=NUMBERS, gradgrad=True),
+    op("square[bool]", pg.square, lambda x: np.square(x.astype(np.int64)), T((2, 3)), dtypes=("bool",),
+       result=LONG, grad=False),
+    op("logical_not", pg.logical_not, np.logical_not, T((2, 3), NONZERO), dtypes=LOGICAL, result=BOOL, grad=False),
+    op("bitwise_not", pg.bitwise_not, np.invert, T((2, 3), BITS), dtypes=INTS + ("bool",), grad=False),
+    op("isnan", pg.isnan, np.isnan, T((2, 3), SPECIAL), dtypes=FLOATS, result=BOOL, grad=False),
+    op("isinf", pg.isinf, np.isinf, T((2, 3), SPECIAL), dtypes=FLOATS, result=BOOL, grad=False),
+    op("isfinite", pg.isfinite, np.isfinite, T((2, 3), SPECIAL), dtypes=FLOATS, result=BOOL, grad=False),
+    op("isnan[int]", pg.isnan, np.isnan, T((2, 3)), dtypes=INTS, result=BOOL, grad=False),
+]
+
+BINARY = [
+    *binary("add", pg.add, np.add, dtypes=WITH_INT32, gradgrad=True),
+    *binary("sub", pg.sub, np.subtract, gradgrad=True),
+    *binary("mul", pg.mul, np.multiply, dtypes=WITH_INT32, gradgrad=True),
+    *binary("div", pg.div, np.true_divide, domains=(REAL, NONZERO), result=FLOAT, dtypes=WITH_INT32,
+            gradgrad=True),
+    *binary("pow", pg.pow, np.power, domains=(POSITIVE, EXPONENT), scalar=1.5, int_scalar=2, gradgrad=True),
+    op("pow[negative base, int exponent]", lambda a: pg.pow(a, 3), lambda a: a ** 3, T((2, 3)), dtypes=NUMBERS,
+       gradgrad=True),
+    op("pow[zero exponent]", lambda a: pg.pow(a, 0), lambda a: a ** 0, T((2, 3)), dtypes=NUMBERS),
+    op("pow[zero base, tensor exponent]", pg.pow, np.power, T((2, 3), POSITIVE_ONE_ZERO), T((2, 3), POSITIVE),
+       dtypes=FLOATS, wrt=(1,)),
+    *binary("maximum", pg.maximum, np.maximum, scalar=None, int_scalar=None),
+    *binary("minimum", pg.minimum, np.minimum, scalar=None, int_scalar=None),
+    op("max[other]", pg.max, np.maximum, T((2, 3)), T((2, 3)), dtypes=NUMBERS),
+    op("min[other]", pg.min, np.minimum, T((2, 3)), T((3,)), dtypes=NUMBERS),
+    *binary("atan2", pg.atan2, np.arctan2, domains=(REAL, NONZERO), scalar=None, int_scalar=None, result=FLOAT,
+            gradgrad=True),
+    *binary("remainder", pg.remainder, np_remainder, domains=(REAL, NONZERO)),
+    *binary("fmod", pg.fmod, np.fmod, domains=(REAL, NONZERO)),
+    *binary("floor_divide", pg.floor_divide, np_floor_divide, domains=(REAL, NONZERO)),
+    *binary("eq", pg.eq, np.equal, domains=(FRACTIONAL, FRACTIONAL), result=BOOL, grad=False),
+    op("eq[equal values]", pg.eq, np.equal, T((2, 3)), T((2, 3), REAL), dtypes=INTS, result=BOOL, grad=False),
+    *binary("ne", pg.ne, np.not_equal, result=BOOL, grad=False),
+    *binary("lt", pg.lt, np.less, result=BOOL, grad=False),
+    *binary("le", pg.le, np.less_equal, result=BOOL, grad=False),
+    *binary("gt", pg.gt, np.greater, result=BOOL, grad=False),
+    *binary("ge", pg.ge, np.greater_equal, result=BOOL, grad=False),
+    *binary("logical_and", pg.logical_and, np_bool_binary(np.logical_and), domains=(NONZERO, REAL),
+            result=BOOL, dtypes=LOGICAL, grad=False),
+    *binary("logical_or", pg.logical_or, np_bool_binary(np.logical_or), result=BOOL, dtypes=LOGICAL, grad=False),
+    *binary("logical_xor", pg.logical_xor, np_bool_binary(np.logical_xor), result=BOOL, dtypes=LOGICAL,
+            grad=False),
+    *binary("bitwise_and", pg.bitwise_and, np.bitwise_and, domains=(BITS, BITS), scalar=None, int_scalar=5,
+            dtypes=INTS + ("bool",), grad=False),
+    *binary("bitwise_or", pg.bitwise_or, np.bitwise_or, domains=(BITS, BITS), scalar=None, int_scalar=5,
+            dtypes=INTS + ("bool",), grad=False),
+    *binary("bitwise_xor", pg.bitwise_xor, np.bitwise_xor, domains=(BITS, BITS), scalar=None, int_scalar=5,
+            dtypes=INTS + ("bool",), grad=False),
+    op("where", pg.where, np.where, T((2, 3), dtype="bool"), T((2, 3)), T((2, 3)), dtypes=ANY, gradgrad=True),
+    op("where[broadcast]", pg.where, np.where, T((3, 1), dtype="bool"), T((1, 4)), T((3, 4)), dtypes=NUMBERS),
+    op("where[0-d other]", pg.where, np.where, T((2, 3), dtype="bool"), T((2, 3)), T(()), dtypes=NUMBERS),
+    op("where[scalar other]", lambda c, a: pg.where(c, a, 0.5), lambda c, a: np.where(c, a, 0.5),
+       T((2, 3), dtype="bool"), T((2, 3)), dtypes=NUMBERS, result=FLOAT),
+    op("where[scalar input]", lambda c, b: pg.where(c, 2, b), lambda c, b: np.where(c, 2, b),
+       T((2, 3), dtype="bool"), T((2, 3)), dtypes=NUMBERS),
+    op("Tensor.where", lambda a, c, b: a.where(c, b), lambda a, c, b: np.where(c, a, b), T((2, 3)),
+       T((2, 3), dtype="bool"), T((2, 3))),
+]
+
+REDUCTIONS = [
+    *reduction("sum", pg.sum, np_sum, dtypes=NUMBERS, result=LONG_INTS, gradgrad=True),
+    op("sum[int32]", pg.sum, lambda x: np.sum(x, dtype=np.int64), T((2, 3)), dtypes=("int32",), result=LONG,
+       grad=False),
+    op("prod[int32]", lambda x: pg.prod(x, 0), lambda x: np.prod(x, 0, dtype=np.int64), T((2, 3)),
+       dtypes=("int32",), result=LONG, grad=False),
+    op("sum[bool]", pg.sum, lambda x: np.sum(x, dtype=np.int64), T((2, 3)), dtypes=("bool",), result=LONG,
+       grad=False),
+    op("sum[dtype=float64]", lambda x: pg.sum(x, 1, dtype=pg.float64), lambda x: np.sum(x, 1, dtype=np.float64),
+       T((2, 3)), dtypes=NUMBERS, result=lambda d: "float64"),
+    op("sum[0-d, dim=0]", lambda x: pg.sum(x, 0), lambda x: x, T(()), dtypes=FLOATS),
+    op("sum[0-d, dim=-1, keepdim]", lambda x: pg.sum(x, -1, keepdim=True), lambda x: x, T(()), dtypes=FLOATS),
+    op("Tensor.sum[axis]", lambda x: x.sum(axis=0), lambda x: x.sum(axis=0), T((2, 3))),
+    *reduction("mean", pg.mean, np_reduce(np.mean), gradgrad=True),
+    *reduction("prod", pg.prod, np_prod, dims=(None, 1, -1), dtypes=NUMBERS, result=LONG_INTS, gradgrad=True),
+    op("prod[one zero]", pg.prod, np.prod, T((2, 3), ONE_ZERO), gradgrad=True),
+    op("prod[two zeros]", pg.prod, np.prod, T((2, 3), TWO_ZEROS), gradgrad=True),
+    op("prod[dim, one zero]", lambda x: pg.prod(x, 1), lambda x: np.prod(x, 1), T((3, 4), ONE_ZERO), gradgrad=True),
+    *reduction("amax", lambda x, dim, keep: pg.amax(x, () if dim is None else dim, keep), np_reduce(np.amax),
+               domain=DISTINCT, dtypes=NUMBERS, gradgrad=True),
+    *reduction("amin", lambda x, dim, keep: pg.amin(x, () if dim is None else dim, keep), np_reduce(np.amin),
+               domain=DISTINCT, dtypes=NUMBERS),
+    op("amax[ties]", lambda x: pg.amax(x, 1), lambda x: np.amax(x, 1), T((2, 3), Domain(
+        "ties", lambda rng, s: np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]]), lambda rng, s: np.ones(s, int))),
+       grad=False),
+    op("max", pg.max, np.max, T((2, 3), DISTINCT), dtypes=NUMBERS),
+    op("min", pg.min, np.min, T((2, 3), DISTINCT), dtypes=NUMBERS),
+    op("max[dim]", lambda x: tuple(pg.max(x, 1)), np_max_dim(np.max, np.argmax), T((3, 4), DISTINCT),
+       dtypes=NUMBERS, result=(SAME, LONG)),
+    op("min[dim]", lambda x: tuple(pg.min(x, 1)), np_max_dim(np.min, np.argmin), T((3, 4), DISTINCT),
+       dtypes=NUMBERS, result=(SAME, LONG)),
+    op("max[dim, keepdim]", lambda x: tuple(pg.max(x, 0, keepdim=True)),
+       lambda x: (np.max(x, 0, keepdims=True), np.argmax(x, 0, keepdims=True)), T((3, 4), DISTINCT),
+       result=(SAME, LONG)),
+    op("max[dim].values", lambda x: pg.max(x, -1).values, lambda x: np.max(x, -1), T((2, 2, 3), DISTINCT)),
+    op("min[dim].indices", lambda x: pg.min(x, -1).indices, lambda x: np.argmin(x, -1), T((2, 2, 3), DISTINCT),
+       dtypes=NUMBERS, result=LONG, grad=False),
+    *reduction("argmax", lambda x, dim, keep: pg.argmax(x, dim, keep), np_arg(np.argmax), domain=DISTINCT,
+               dims=(None, 1, -1), dtypes=NUMBERS, result=LONG, grad=False),
+    *reduction("argmin", lambda x, dim, keep: pg.argmin(x, dim, keep), np_arg(np.argmin), domain=DISTINCT,
+               dims=(None, 0), dtypes=NUMBERS, result=LONG, grad=False),
+    *reduction("all", pg.all, np_reduce(np.all), domain=NONZERO, dims=(None, 1, (0, 2)), dtypes=LOGICAL,
+               result=BOOL, grad=False),
+    *reduction("any", pg.any, np_reduce(np.any), dims=(None, -1), dtypes=LOGICAL, result=BOOL, grad=False),
+    op("cumsum", lambda x: pg.cumsum(x, 1), lambda x: np_cumulative(np.cumsum)(x, 1), T((2, 3)), dtypes=WITH_INT32,
+       result=LONG_INTS, gradgrad=True),
+    op("cumsum[dim=-1, 3-d]", lambda x: pg.cumsum(x, -1), lambda x: np.cumsum(x, -1), T((2, 2, 3))),
+    op("cumsum[bool]", lambda x: pg.cumsum(x, 0), lambda x: np.cumsum(x, 0, dtype=np.int64), T((5,)),
+       dtypes=("bool",), result=LONG, grad=False),
+    op("cumprod", lambda x: pg.cumprod(x, 1), lambda x: np_cumulative(np.cumprod)(x, 1), T((2, 3), NONZERO),
+       dtypes=NUMBERS, result=LONG_INTS, gradgrad=True),
+    op("cumprod[one zero]", lambda x: pg.cumprod(x, 0), lambda x: np.cumprod(x, 0), T((5,), ONE_ZERO),
+       gradgrad=True),
+    op("cumprod[two zeros]", lambda x: pg.cumprod(x, 1), lambda x: np.cumprod(x, 1), T((2, 5), TWO_ZEROS)),
+]
+
+SHAPES = [
+    op("reshape", lambda x: pg.reshape(x, (3, 4)), lambda x: x.reshape(3, 4), T((2, 6)), dtypes=ANY, gradgrad=True),
+    op("reshape[-1]", lambda x: x.reshape(-1, 2), lambda x: x.reshape(-1, 2), T((2, 3, 2))),
+    op("reshape[0-d]", lambda x: x.reshape(1, 1), lambda x: x.reshape(1, 1), T(())),
+    op("view", lambda x: x.view(4, 3), lambda x: x.reshape(4, 3), T((2, 6)), dtypes=ANY, layouts=False),
+    op("view[-1]", lambda x: x.view(-1), lambda x: x.reshape(-1), T((3, 4)), layouts=False),
+    op("view_as", lambda x, y: x.view_as(y), lambda x, y: x.reshape(y.shape), T((2, 6)), T((3, 4)), layouts=False),
+    op("permute", lambda x: pg.permute(x, (2, 0, 1)), lambda x: x.transpose(2, 0, 1), T((2, 3, 2)), dtypes=ANY,
+       gradgrad=True),
+    op("permute[negative dims]", lambda x: x.permute(-1, 0, -2), lambda x: x.transpose(2, 0, 1), T((2, 3, 2))),
+    op("transpose", lambda x: pg.transpose(x, 0, 2), lambda x: np.swapaxes(x, 0, 2), T((2, 3, 2)), dtypes=ANY),
+    op("swapaxes", lambda x: pg.swapaxes(x, 0, 1), lambda x: np.swapaxes(x, 0, 1), T((2, 3))),
+    op("t", pg.t, np.transpose, T((2, 3)), dtypes=NUMBERS),
+    op("t[1-d]", pg.t, lambda x: x, T((3,))),
+    op("Tensor.T", lambda x: x.T, lambda x: x.T, T((2, 3))),
+    op("Tensor.mT", lambda x: x.mT, lambda x: np.swapaxes(x, -1, -2), T((2, 2, 3))),
+    op("expand", lambda x: x.expand(2, 3, 4), lambda x: np.broadcast_to(x, (2, 3, 4)), T((3, 1)), dtypes=ANY,
+       gradgrad=True),
+    op("expand[-1]", lambda x: x.expand(-1, 4), lambda x: np.broadcast_to(x, (3, 4)), T((3, 1))),
+    op("expand_as", lambda x, y: x.expand_as(y), lambda x, y: np.broadcast_to(x, y.shape), T((1, 3)), T((2, 3))),
+    op("broadcast_to", lambda x: pg.broadcast_to(x, (2, 3)), lambda x: np.broadcast_to(x, (2, 3)), T((3,))),
+    op("broadcast_to[0-d]", lambda x: pg.broadcast_to(x, (2, 3)), lambda x: np.broadcast_to(x, (2, 3)), T(())),
+    op("squeeze", pg.squeeze, np.squeeze, T((1, 3, 1, 2)), dtypes=ANY),
+    op("squeeze[dim]", lambda x: pg.squeeze(x, 2), lambda x: np_squeeze(x, 2), T((1, 3, 1, 2))),
+    op("squeeze[dim not 1]", lambda x: pg.squeeze(x, 1), lambda x: np_squeeze(x, 1), T((1, 3, 1, 2))),
+    op("squeeze[dims]", lambda x: pg.squeeze(x, (0, -2)), lambda x: np_squeeze(x, (0, -2)), T((1, 3, 1, 2))),
+    op("unsqueeze", lambda x: pg.unsqueeze(x, 1), lambda x: np.expand_dims(x, 1), T((2, 3)), dtypes=ANY),
+    op("unsqueeze[-1]", lambda x: x.unsqueeze(-1), lambda x: np.expand_dims(x, -1), T((2, 3))),
+    op("unsqueeze[0-d]", lambda x: x.unsqueeze(0), lambda x: np.expand_dims(x, 0), T(())),
+    op("flatten", pg.flatten, lambda x: x.reshape(-1), T((2, 3, 2)), dtypes=ANY),
+    op("flatten[1:]", lambda x: pg.flatten(x, 1), lambda x: x.reshape(2, -1), T((2, 3, 2))),
+    op("flatten[0:1]", lambda x: x.flatten(0, 1), lambda x: x.reshape(6, 2), T((2, 3, 2))),
+    op("flatten[0-d]", pg.flatten, lambda x: x.reshape(1), T(())),
+    op("unflatten", lambda x: pg.unflatten(x, 1, (2, 3)), lambda x: x.reshape(2, 2, 3), T((2, 6))),
+    op("cat", lambda a, b: pg.cat([a, b]), lambda a, b: np.concatenate([a, b]), T((2, 3)), T((1, 3)), dtypes=ANY,
+       gradgrad=True),
+    op("cat[dim=1]", lambda a, b, c: pg.cat((a, b, c), 1), lambda a, b, c: np.concatenate([a, b, c], 1),
+       T((2, 1)), T((2, 3)), T((2, 2))),
+    op("cat[dim=-1, 3 inputs]", lambda a, b, c: pg.cat([a, b, c], -1), lambda a, b, c: np.concatenate([a, b, c], -1),
+       T((2,)), T((3,)), T((1,))),
+    op("concatenate", lambda a, b: pg.concatenate([a, b], axis=0), lambda a, b: np.concatenate([a, b]),
+       T((2,)), T((3,))),
+    op("stack", lambda a, b: pg.stack([a, b]), lambda a, b: np.stack([a, b]), T((2, 3)), T((2, 3)), dtypes=ANY),
+    op("stack[dim=-1]", lambda a, b: pg.stack([a, b], -1), lambda a, b: np.stack([a, b], -1), T((2, 3)), T((2, 3))),
+    op("stack[0-d]", lambda a, b: pg.stack([a, b]), lambda a, b: np.stack([a, b]), T(()), T(())),
+    op("hstack", lambda a, b: pg.hstack([a, b]), lambda a, b: np.hstack([a, b]), T((2, 1)), T((2, 3))),
+    op("vstack", lambda a, b: pg.vstack([a, b]), lambda a, b: np.vstack([a, b]), T((3,)), T((2, 3))),
+    op("split", lambda x: pg.split(x, 2), lambda x: np_split(x, (2, 2, 1), 0), T((5, 2)), dtypes=ANY),
+    op("split[sizes, dim=1]", lambda x: x.split([1, 3], 1), lambda x: np_split(x, (1, 3), 1), T((2, 4))),
+    op("chunk", lambda x: pg.chunk(x, 3, 1), lambda x: np_split(x, (2, 2, 1), 1), T((2, 5))),
+    op("chunk[fewer]", lambda x: x.chunk(4), lambda x: np_split(x, (2, 2, 2), 0), T((6, 2))),
+    op("unbind", lambda x: pg.unbind(x, 1), lambda x: tuple(np.moveaxis(x, 1, 0)), T((2, 3))),
+    op("flip", lambda x: pg.flip(x, 0), lambda x: np.flip(x, 0), T((2, 3)), dtypes=ANY, gradgrad=True),
+    op("flip[dims]", lambda x: x.flip(0, -1), lambda x: np.flip(x, (0, 2)), T((2, 3, 2))),
+    op("narrow", lambda x: pg.narrow(x, 1, 1, 2), lambda x: x[:, 1:3], T((2, 4)), dtypes=ANY),
+    op("narrow[negative start]", lambda x: x.narrow(0, -2, 2), lambda x: x[-2:], T((4, 2))),
+    op("repeat", lambda x: x.repeat(2, 1), lambda x: np_repeat(x, 2, 1), T((2, 3)), dtypes=ANY, gradgrad=True),
+    op("repeat[new dims]", lambda x: x.repeat(2, 1, 2), lambda x: np_repeat(x, 2, 1, 2), T((2, 3))),
+    op("movedim", lambda x: pg.movedim(x, 0, -1), lambda x: np.moveaxis(x, 0, -1), T((2, 3, 2)), dtypes=ANY),
+    op("movedim[tuple]", lambda x: x.movedim((0, 1), (2, 0)), lambda x: np.moveaxis(x, (0, 1), (2, 0)),
+       T((2, 3, 2))),
+    op("clone", pg.clone, np.copy, T((2, 3)), dtypes=ANY),
+    op("contiguous", lambda x: x.contiguous(), np.ascontiguousarray, T((2, 3)), dtypes=ANY),
+]
+
+INDEXING = [
+    op("getitem[int]", lambda x: x[1], lambda x: x[1], T((3, 4)), dtypes=ANY, gradgrad=True),
+    op("getitem[slices]", lambda x: x[1:, ::2], lambda x: x[1:, ::2], T((3, 4)), dtypes=ANY, gradgrad=True),
+    op("getitem[negative int, None, ellipsis]", lambda x: x[..., -1, None], lambda x: x[..., -1, None],
+       T((2, 3, 2))),
+    op("getitem[0-d result]", lambda x: x[1, 2], lambda x: x[1, 2], T((3, 4))),
+    op("getitem[int tensor]", lambda x, i: x[i], lambda x, i: x[i], T((3, 4)), T((5,), index_domain(3), "int64"),
+       dtypes=ANY, gradgrad=True),
+    op("getitem[int tensor, dim 1]", lambda x, i: x[:, i], lambda x, i: x[:, i], T((3, 4)),
+       T((2, 2), index_domain(4), "int64")),
+    op("getitem[two int tensors]", lambda x, i, j: x[i, j], lambda x, i, j: x[i, j], T((3, 4)),
+       T((3,), index_domain(3), "int64"), T((3,), index_domain(4), "int64")),
+    op("getitem[list]", lambda x: x[[0, 2, 2]], lambda x: x[[0, 2, 2]], T((3, 2))),
+    op("getitem[bool mask]", lambda x, m: x[m], lambda x, m: x[m], T((3, 4)), T((3, 4), dtype="bool"), dtypes=ANY,
+       gradgrad=True),
+    op("getitem[bool mask rows]", lambda x, m: x[m], lambda x, m: x[m], T((3, 4)), T((3,), dtype="bool")),
+    op("getitem[comparison mask]", lambda x: x[x > 0], lambda x: x[x > 0], T((3, 4)), dtypes=NUMBERS),
+    op("index_put", lambda x, v: pg.index_put(x, (pg.tensor([0, 2], device=x.device),), v),
+       lambda x, v: np_index_put(x, ([0, 2],), v), T((3, 2)), T((2, 2))),
+    op("index_put[accumulate]", lambda x, v: pg.index_put(x, (pg.tensor([1, 1], device=x.device),), v, True),
+       lambda x, v: np_index_add(x, ([1, 1],), v), T((3, 2)), T((2, 2))),
+    op("gather", lambda x, i: pg.gather(x, 1, i), lambda x, i: np.take_along_axis(x, i, 1), T((3, 4)),
+       T((3, 2), index_domain(4), "int64"), dtypes=ANY, gradgrad=True),
+    op("gather[dim=0]", lambda x, i: x.gather(0, i), lambda x, i: np.take_along_axis(x, i, 0), T((3, 4)),
+       T((2, 4), index_domain(3), "int64")),
+    op("scatter_add", lambda x, i, s: pg.scatter_add(x, 1, i, s), lambda x, i, s: np_scatter_add(x, 1, i, s),
+       T((3, 4)), T((3, 3), index_domain(4), "int64"), T((3, 3)), dtypes=NUMBERS, gradgrad=True),
+    op("scatter_add[dim=0]", lambda x, i, s: x.scatter_add(0, i, s), lambda x, i, s: np_scatter_add(x, 0, i, s),
+       T((3, 2)), T((4, 2), index_domain(3), "int64"), T((4, 2))),
+    op("nonzero", pg.nonzero, lambda x: np.stack(np.nonzero(x), 1), T((3, 4), ONE_ZERO), dtypes=ANY, result=LONG,
+       grad=False),
+    op("nonzero[as_tuple]", lambda x: pg.nonzero(x, as_tuple=True), np.nonzero, T((3, 4), TWO_ZEROS), result=LONG,
+       grad=False),
+    op("where[condition only]", pg.where, np.nonzero, T((2, 3), TWO_ZEROS), result=LONG, grad=False),
+]
+
+LINALG = [
+    op("matmul", pg.matmul, np.matmul, T((2, 3)), T((3, 4)), dtypes=NUMBERS, gradgrad=True),
+    op("matmul[vector, vector]", pg.matmul, np.matmul, T((3,)), T((3,)), dtypes=NUMBERS),
+    op("matmul[matrix, vector]", pg.matmul, np.matmul, T((2, 3)), T((3,))),
+    op("matmul[vector, matrix]", pg.matmul, np.matmul, T((3,)), T((3, 2))),
+    op("matmul[batch, matrix]", pg.matmul, np.matmul, T((2, 2, 3)), T((3, 2)), gradgrad=True),
+    op("matmul[broadcast batch]", pg.matmul, np.matmul, T((2, 1, 2, 3)), T((2, 3, 1))),
+    op("matmul[batch, vector]", pg.matmul, np.matmul, T((2, 2, 3)), T((3,))),
+    op("@", lambda a, b: a @ b, np.matmul, T((2, 3)), T((3, 2))),
+    op("mm", pg.mm, np.matmul, T((2, 3)), T((3, 4)), dtypes=NUMBERS),
+    op("bmm", pg.bmm, np.matmul, T((2, 2, 3)), T((2, 3, 2)), dtypes=NUMBERS, gradgrad=True),
+    op("mv", pg.mv, np.matmul, T((2, 3)), T((3,)), dtypes=NUMBERS),
+    op("dot", pg.dot, np.dot, T((4,)), T((4,)), dtypes=NUMBERS, gradgrad=True),
+    op("outer", pg.outer, np.outer, T((3,)), T((4,)), dtypes=NUMBERS, gradgrad=True),
+]
+
+CASTS = [
+    op("to(float64)", lambda x: x.to(pg.float64), lambda x: x.astype(np.float64), T((2, 3)), dtypes=ANY,
+       result=lambda d: "float64", grad=False),
+    op("double", lambda x: x.double(), lambda x: x, T((2, 3)), result=lambda d: "float64"),
+    op("float", lambda x: x.float(), lambda x: x, T((2, 3)), result=lambda d: "float32", grad=False),
+    op("long", lambda x: x.long(), lambda x: np.trunc(x).astype(np.int64), T((2, 3)), dtypes=NUMBERS, result=LONG,
+       grad=False),
+    op("bool", lambda x: x.bool(), lambda x: x != 0, T((2, 3), ONE_ZERO), dtypes=ANY, result=BOOL, grad=False),
+]
+
+ENTRIES = UNARY + BINARY + REDUCTIONS + SHAPES + INDEXING + LINALG + CASTS
+
+_names = [entry.name for entry in ENTRIES]
+assert len(_names) == len(set(_names)), sorted(name for name in _names if _names.count(name) > 1)

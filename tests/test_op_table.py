@@ -1,0 +1,161 @@
+"""Every op of ``tests/op_table.py`` on every installed backend: values and result dtype
+against numpy, gradients by central differences (float64), double backward on the
+entries marked ``gradgrad``, and non-contiguous inputs.  Plus torch's dtype promotion
+for mixed operands, which the table (one dtype per row) does not cover."""
+
+import zlib
+
+import numpy as np
+import pytest
+
+import plexgrad as pg
+from plexgrad.autograd import gradcheck, gradgradcheck
+
+from op_table import ENTRIES
+
+# float64 values of differentiable entries are checked by test_gradient, on the same inputs
+VALUE_CASES = [pytest.param(entry, dtype, id=f"{entry.name}-{dtype}") for entry in ENTRIES for dtype in entry.dtypes
+               if not (dtype == "float64" and entry.grad)]
+GRAD_CASES = [pytest.param(entry, id=entry.name) for entry in ENTRIES if entry.grad]
+GRADGRAD_CASES = [pytest.param(entry, id=entry.name) for entry in ENTRIES if entry.gradgrad]
+LAYOUT_CASES = [pytest.param(entry, id=entry.name) for entry in ENTRIES if entry.layouts and
+                any(len(arg.shape) for arg in entry.args)]
+
+
+def _off_cpu_dtypes(entry):
+    """Compiling backends (jax) pay a compilation (~25 ms) per op, shape and dtype, so off the cpu an
+    entry's values run on its first dtype and its first integer dtype (float64 runs in test_gradient);
+    secondary variants on their first dtype only, without gradients.  The cpu runs everything."""
+    if entry.variant:
+        return entry.dtypes[:1]
+    integers = [dtype for dtype in entry.dtypes[1:] if dtype.startswith("int")]
+    return entry.dtypes[:1] + tuple(integers[:1])
+
+
+def _skip_variant_off_cpu(entry, device, dtype=None):
+    if device != "cpu" and (entry.variant and dtype is None or dtype is not None and
+                            dtype not in _off_cpu_dtypes(entry)):
+        pytest.skip("off the cpu, secondary variants and dtypes are skipped (each costs a compilation)")
+
+
+def _rng(entry, dtype):
+    return np.random.default_rng(zlib.crc32(f"{entry.name}/{dtype}".encode()))
+
+
+def _tensor(array, device):
+    return pg.tensor(array, dtype=getattr(pg, str(array.dtype)), device=device)
+
+
+def _non_contiguous(array, device):
+    """A view with ``array``'s values and shape whose strides are not row-major: a transposed
+    copy permuted back, or every other element of a wider tensor."""
+    if sum(extent > 1 for extent in array.shape) >= 2:
+        order = tuple(reversed(range(array.ndim)))
+        return _tensor(np.ascontiguousarray(array.transpose(order)), device).permute(order)
+    if array.ndim:
+        padded = np.zeros(array.shape[:-1] + (2 * array.shape[-1],), dtype=array.dtype)
+        padded[..., ::2] = array
+        return _tensor(padded, device)[..., ::2]
+    return _tensor(array, device)
+
+
+def _reference_inputs(arrays):
+    """float32 inputs are upcast so the reference is exact to float32's tolerance."""
+    return [array.astype(np.float64) if array.dtype == np.float32 else array for array in arrays]
+
+
+def _as_list(result):
+    return list(result) if isinstance(result, (tuple, list)) else [result]
+
+
+def _check(entry, dtype, actual, expected, device):
+    actual, expected = _as_list(actual), _as_list(expected)
+    assert len(actual) == len(expected), f"{entry.name}: {len(actual)} outputs, numpy gives {len(expected)}"
+    for position, (found, wanted_dtype) in enumerate(zip(actual, entry.result_dtypes(dtype, len(actual)))):
+        assert isinstance(found, pg.Tensor), f"{entry.name}: output {position} is {type(found).__name__}"
+        assert found.dtype == getattr(pg, wanted_dtype), \
+            f"{entry.name}({dtype}): output {position} has dtype {found.dtype}, torch gives {wanted_dtype}"
+        assert found.device.type == device, f"{entry.name}: output {position} is on {found.device}, not {device}"
+        wanted = np.asarray(expected[position])
+        assert tuple(found.shape) == wanted.shape, \
+            f"{entry.name}({dtype}): output {position} has shape {tuple(found.shape)}, numpy gives {wanted.shape}"
+        host = found.detach().cpu().numpy()
+        if wanted_dtype in entry.tol:
+            rtol, atol = entry.tol[wanted_dtype]
+            np.testing.assert_allclose(host.astype(np.float64), wanted.astype(np.float64), rtol=rtol, atol=atol,
+                                       err_msg=f"{entry.name}({dtype}) output {position}")
+        else:
+            np.testing.assert_array_equal(host, wanted.astype(host.dtype), err_msg=f"{entry.name}({dtype}) "
+                                                                                   f"output {position}")
+
+
+@pytest.mark.parametrize("entry, dtype", VALUE_CASES)
+def test_values_and_dtype(entry, dtype, device):
+    _skip_variant_off_cpu(entry, device, dtype)
+    arrays = entry.draw(_rng(entry, dtype), dtype)
+    inputs = [_tensor(array, device) for array in arrays]
+    _check(entry, dtype, entry.function(*inputs), entry.reference(*_reference_inputs(arrays)), device)
+
+
+@pytest.mark.parametrize("entry", LAYOUT_CASES)
+def test_non_contiguous_inputs(entry, device):
+    _skip_variant_off_cpu(entry, device)
+    dtype = entry.dtypes[0]
+    arrays = entry.draw(_rng(entry, dtype), dtype)
+    inputs = [_non_contiguous(array, device) for array in arrays]
+    if device == "cpu":
+        for array, tensor in zip(arrays, inputs):
+            assert array.size <= 1 or not tensor.is_contiguous()
+    _check(entry, dtype, entry.function(*inputs), entry.reference(*_reference_inputs(arrays)), device)
+    for array, tensor in zip(arrays, inputs):  # the op must not write into its inputs
+        np.testing.assert_array_equal(tensor.cpu().numpy(), array)
+
+
+def _grad_inputs(entry, device):
+    """float64 inputs; the ones whose dtype follows the test dtype require grad."""
+    arrays = entry.draw(_rng(entry, "float64"), "float64")
+    return [_tensor(array, device).requires_grad_(entry.differentiated(position))
+            for position, array in enumerate(arrays)]
+
+
+@pytest.mark.parametrize("entry", GRAD_CASES)
+def test_gradient(entry, device):
+    _skip_variant_off_cpu(entry, device)
+    inputs = _grad_inputs(entry, device)
+    arrays = [tensor.detach().cpu().numpy() for tensor in inputs]
+    _check(entry, "float64", entry.function(*inputs), entry.reference(*arrays), device)
+    assert gradcheck(entry.function, tuple(inputs))
+
+
+@pytest.mark.parametrize("entry", GRADGRAD_CASES)
+def test_double_backward(entry, device):
+    pg.manual_seed(0)
+    inputs = _grad_inputs(entry, device)
+    assert gradgradcheck(entry.function, tuple(inputs))
+
+
+def _has_strided_grad_input(entry):
+    return entry.grad and entry.layouts and any(entry.differentiated(position) and len(arg.shape)
+                                                for position, arg in enumerate(entry.args))
+
+
+@pytest.mark.parametrize("entry", [pytest.param(entry, id=entry.name) for entry in ENTRIES
+                                   if _has_strided_grad_input(entry)][::4])
+def test_gradient_through_non_contiguous_inputs(entry, device):
+    """Gradients flow back through a transposed view of a leaf (every fourth differentiable entry)."""
+    arrays = entry.draw(_rng(entry, "float64"), "float64")
+    leaves = []
+    for position, array in enumerate(arrays):
+        if entry.differentiated(position) and array.ndim >= 1:
+            order = tuple(reversed(range(array.ndim)))
+            leaves.append((pg.tensor(np.ascontiguousarray(array.transpose(order)), device=device,
+                                     requires_grad=True), order))
+        else:
+            leaves.append((_tensor(array, device), None))
+
+    def function(*leaf_values):
+        values = [leaf.permute(order) if order is not None else leaf for leaf, order in
+                  zip(leaf_values, [order for _, order in leaves])]
+        return entry.function(*values)
+
+    assert gradcheck(function, tuple(leaf for leaf, _ in leaves))
