@@ -10,9 +10,12 @@ installed backend: values and dtype, gradients (float64 central differences),
 double backward where ``gradgrad=True``, non-contiguous inputs where ``layouts=True``.
 """
 
+import math
+
 import numpy as np
 
 import plexgrad as pg
+import plexgrad.nn.functional as F
 
 __all__ = ["ENTRIES", "Entry", "T", "op", "binary", "reduction", "FLOATS", "NUMBERS", "INTS"]
 
@@ -217,7 +220,8 @@ def _bind(function, dim, keepdim):
     return lambda x: function(x, dim, keepdim)
 
 
-def reduction(name, function, reference, domain=REAL, shape=(2, 3, 2), dims=(None, 1, -1, (0, 2)), **options):
+def reduction(name, function, reference, domain=REAL, shape=(2, 3, 2), dims=(None, 1, -1, (0, 2)), zero_d=True,
+              **options):
     """The entries of a reduction ``function(x, dim, keepdim)`` over ``dims`` (None: all dims), with and
     without keepdim (on the first dtype only), plus a 0-d input.  Off the cpu, only dim=None and a
     tuple of dims run in full (see ``Entry.variant``)."""
@@ -229,8 +233,9 @@ def reduction(name, function, reference, domain=REAL, shape=(2, 3, 2), dims=(Non
             main = not keepdim and (dim is None or isinstance(dim, tuple))
             entries.append(op(label, _bind(function, dim, keepdim), _bind(reference, dim, keepdim), T(shape, domain),
                               **dict(options, dtypes=dtypes[:1] if keepdim else dtypes, variant=not main)))
-    entries.append(op(f"{name}[0-d]", _bind(function, None, False), _bind(reference, None, False), T((), domain),
-                      variant=True, **options))
+    if zero_d:
+        entries.append(op(f"{name}[0-d]", _bind(function, None, False), _bind(reference, None, False),
+                          T((), domain), variant=True, **options))
     return entries
 
 
@@ -328,6 +333,126 @@ def np_index_add(x, index, values):
 
 def np_remainder(a, b):
     return np.remainder(a, b)
+
+
+# ---- references for the composite ops (clamp, statistics, sorting, selection, nn ops, linalg) ----------
+def np_erf(x):
+    return np.vectorize(math.erf, otypes=[np.float64])(x)
+
+
+def np_softmax(x, dim):
+    shifted = np.exp(x - x.max(axis=dim, keepdims=True))
+    return shifted / shifted.sum(axis=dim, keepdims=True)
+
+
+def np_log_softmax(x, dim):
+    return np.log(np_softmax(x, dim))
+
+
+def np_logsumexp(x, dim):
+    top = x.max(axis=dim, keepdims=True)
+    return np.squeeze(top, dim) + np.log(np.exp(x - top).sum(axis=dim))
+
+
+def np_lower_median(x, dim=None):
+    """torch's median: the lower of the two middle values, with its index."""
+    if dim is None:
+        flat = np.sort(x.reshape(-1))
+        return flat[(flat.size - 1) // 2]
+    order = np.argsort(x, axis=dim, kind="stable")
+    middle = np.take(order, [(x.shape[dim] - 1) // 2], axis=dim)
+    return np.squeeze(np.take_along_axis(x, middle, dim), dim), np.squeeze(middle, dim)
+
+
+def np_sort(x, dim=-1, descending=False):
+    order = np.argsort(-x if descending else x, axis=dim, kind="stable")
+    return np.take_along_axis(x, order, dim), order
+
+
+def np_topk(x, k):
+    values, order = np_sort(x, -1, descending=True)
+    return values[..., :k], order[..., :k]
+
+
+def np_kthvalue(x, k, dim):
+    values, order = np_sort(x, dim)
+    return np.take(values, k - 1, axis=dim), np.take(order, k - 1, axis=dim)
+
+
+def np_scatter(x, dim, index, source):
+    result = x.copy()
+    positions = list(np.indices(index.shape))
+    positions[dim] = index
+    result[tuple(positions)] = source[tuple(slice(0, n) for n in index.shape)]
+    return result
+
+
+def np_index_add_dim(x, dim, index, source):
+    result = np.moveaxis(x.copy(), dim, 0)
+    np.add.at(result, index, np.moveaxis(source, dim, 0))
+    return np.moveaxis(result, 0, dim)
+
+
+def np_conv(x, weight, bias=None, stride=1, padding=0):
+    """Cross-correlation over the trailing spatial dims (1-d or 2-d), groups=1."""
+    spatial = weight.ndim - 2
+    pad = [(0, 0), (0, 0)] + [(padding, padding)] * spatial
+    x = np.pad(x, pad)
+    out_sizes = [(x.shape[2 + d] - weight.shape[2 + d]) // stride + 1 for d in range(spatial)]
+    result = np.zeros((x.shape[0], weight.shape[0], *out_sizes))
+    for position in np.ndindex(*out_sizes):
+        window = tuple(slice(p * stride, p * stride + weight.shape[2 + d]) for d, p in enumerate(position))
+        patch = x[(slice(None), slice(None)) + window]
+        result[(slice(None), slice(None)) + position] = np.tensordot(patch, weight, axes=(
+            list(range(1, 2 + spatial)), list(range(1, 2 + spatial))))
+    if bias is not None:
+        result += bias.reshape((1, -1) + (1,) * spatial)
+    return result
+
+
+def np_conv_transpose(x, weight, stride=1, padding=0):
+    """The adjoint of np_conv: weight is (in, out, *kernel), groups=1."""
+    spatial = weight.ndim - 2
+    kernel = weight.shape[2:]
+    full = [(x.shape[2 + d] - 1) * stride + kernel[d] for d in range(spatial)]
+    result = np.zeros((x.shape[0], weight.shape[1], *full))
+    for position in np.ndindex(*x.shape[2:]):
+        window = tuple(slice(p * stride, p * stride + kernel[d]) for d, p in enumerate(position))
+        contribution = np.tensordot(x[(slice(None), slice(None)) + position], weight, axes=([1], [0]))
+        result[(slice(None), slice(None)) + window] += contribution
+    crop = tuple(slice(padding, extent - padding) for extent in full)
+    return result[(slice(None), slice(None)) + crop]
+
+
+def np_pool(x, size, reduce):
+    """Non-overlapping pooling with kernel = stride = ``size`` over the trailing 1 or 2 dims."""
+    if x.ndim == 3:
+        return reduce(x.reshape(x.shape[0], x.shape[1], -1, size), axis=-1)
+    n, c, h, w = x.shape
+    return reduce(x.reshape(n, c, h // size, size, w // size, size), axis=(3, 5))
+
+
+def np_adaptive_avg_pool1d(x, size):
+    length = x.shape[-1]
+    bins = [(i * length // size, -(-(i + 1) * length // size)) for i in range(size)]
+    return np.stack([x[..., start:end].mean(-1) for start, end in bins], -1)
+
+
+def np_gelu(x):
+    return 0.5 * x * (1 + np_erf(x / math.sqrt(2)))
+
+
+def np_softplus(x):
+    return np.log1p(np.exp(x))
+
+
+def np_elu(x, alpha=1.0):
+    return np.where(x > 0, x, alpha * np.expm1(x))
+
+
+def np_selu(x):
+    return 1.0507009873554804934193349852946 * np_elu(x, 1.6732632423543772848170429916717)
+
 
 
 # ---- the table -------------------------------------------------------------------------------
@@ -608,7 +733,186 @@ CASTS = [
     op("bool", lambda x: x.bool(), lambda x: x != 0, T((2, 3), ONE_ZERO), dtypes=ANY, result=BOOL, grad=False),
 ]
 
-ENTRIES = UNARY + BINARY + REDUCTIONS + SHAPES + INDEXING + LINALG + CASTS
+def _permutation_rows(extent):
+    """Index rows that are permutations of 0..extent-1 (for scatter/index_copy, where duplicates race)."""
+    return Domain("permutation rows", lambda rng, s: np.argsort(rng.random(s), -1).astype(float) % extent,
+                  lambda rng, s: np.argsort(rng.random(s), -1) % extent)
+
+
+NAN = Domain("with nan", lambda rng, s: np.where(rng.random(s) < 0.3, np.nan, rng.uniform(-2, 2, s)),
+             lambda rng, s: rng.integers(-4, 5, s))
+SPD = Domain("symmetric positive definite", lambda rng, s: (lambda a: a @ np.swapaxes(a, -1, -2) + 3 * np.eye(s[-1]))(
+    rng.uniform(-1, 1, s)), lambda rng, s: np.eye(s[-1], dtype=np.int64))
+WELL_CONDITIONED = Domain("well conditioned", lambda rng, s: rng.uniform(-1, 1, s) + 3 * np.eye(s[-1]),
+                          lambda rng, s: np.eye(s[-1], dtype=np.int64))
+
+COMPOSITES = [
+    op("clamp", lambda x: pg.clamp(x, -0.5, 0.7), lambda x: np.clip(x, -0.5, 0.7), T((2, 3)), gradgrad=True),
+    op("clamp[int bounds]", lambda x: pg.clamp(x, -1, 2), lambda x: np.clip(x, -1, 2), T((2, 3)), dtypes=NUMBERS),
+    op("clamp[min only]", lambda x: pg.clamp(x, min=0.2), lambda x: np.maximum(x, 0.2), T((2, 3))),
+    op("clamp[tensor bounds]", lambda x, low, high: pg.clamp(x, low, high),
+       lambda x, low, high: np.minimum(np.maximum(x, low), high), T((2, 3)), T((2, 3)), T((3,))),
+    op("clip", lambda x: pg.clip(x, max=0.3), lambda x: np.minimum(x, 0.3), T((2, 3))),
+    op("clamp_min", lambda x: pg.clamp_min(x, 0.1), lambda x: np.maximum(x, 0.1), T((2, 3))),
+    op("clamp_max", lambda x: pg.clamp_max(x, 0.1), lambda x: np.minimum(x, 0.1), T((2, 3))),
+    op("frac", pg.frac, lambda x: x - np.trunc(x), T((2, 3), FRACTIONAL)),
+    op("addcmul", lambda x, a, b: pg.addcmul(x, a, b, value=0.5), lambda x, a, b: x + 0.5 * a * b, T((2, 3)),
+       T((2, 3)), T((3,)), gradgrad=True),
+    op("addcdiv", lambda x, a, b: pg.addcdiv(x, a, b, value=2), lambda x, a, b: x + 2 * a / b, T((2, 3)),
+       T((2, 3)), T((2, 1), NONZERO)),
+    op("lerp", lambda x, end: pg.lerp(x, end, 0.3), lambda x, end: x + 0.3 * (end - x), T((2, 3)), T((2, 3))),
+    op("lerp[tensor weight]", pg.lerp, lambda x, end, weight: x + weight * (end - x), T((2, 3)), T((2, 3)),
+       T((3,))),
+    op("hypot", pg.hypot, np.hypot, T((2, 3), NONZERO), T((2, 3), NONZERO)),
+    op("logaddexp", pg.logaddexp, np.logaddexp, T((2, 3)), T((2, 3)), gradgrad=True),
+    op("logaddexp2", pg.logaddexp2, np.logaddexp2, T((2, 3)), T((2, 3))),
+    *reduction("var", lambda x, dim, keep: pg.var(x, dim, keepdim=keep),
+               lambda x, dim, keep: np.var(x, axis=dim, keepdims=keep, ddof=1), dims=(None, 1, (0, 2)),
+               zero_d=False, gradgrad=True),
+    op("var[correction=0]", lambda x: pg.var(x, 1, correction=0), lambda x: np.var(x, 1), T((2, 3))),
+    op("var[unbiased=False]", lambda x: pg.var(x, unbiased=False), lambda x: np.var(x), T((2, 3))),
+    *reduction("std", lambda x, dim, keep: pg.std(x, dim, keepdim=keep),
+               lambda x, dim, keep: np.std(x, axis=dim, keepdims=keep, ddof=1), dims=(None, -1),
+               zero_d=False),
+    op("var_mean", lambda x: pg.var_mean(x, 1), lambda x: (np.var(x, 1, ddof=1), np.mean(x, 1)), T((2, 3))),
+    op("std_mean", lambda x: pg.std_mean(x, 0), lambda x: (np.std(x, 0, ddof=1), np.mean(x, 0)), T((3, 2))),
+    op("median", pg.median, np_lower_median, T((3, 3), DISTINCT), dtypes=NUMBERS),
+    op("median[even count]", pg.median, np_lower_median, T((2, 3), DISTINCT), dtypes=NUMBERS),
+    op("median[dim]", lambda x: tuple(pg.median(x, 1)), lambda x: np_lower_median(x, 1), T((2, 4), DISTINCT),
+       dtypes=NUMBERS, result=(SAME, LONG)),
+    op("nanmedian", pg.nanmedian, lambda x: np_lower_median(x[~np.isnan(x)]), T((3, 3), NAN), grad=False),
+    op("norm", pg.norm, lambda x: np.sqrt(np.sum(x * x)), T((2, 3)), gradgrad=True),
+    op("norm[p=1, dim]", lambda x: pg.norm(x, 1, dim=1), lambda x: np.abs(x).sum(1), T((2, 3), NONZERO)),
+    op("norm[p=3, keepdim]", lambda x: pg.norm(x, 3, dim=0, keepdim=True),
+       lambda x: (np.abs(x) ** 3).sum(0, keepdims=True) ** (1 / 3), T((2, 3), NONZERO)),
+    op("norm[inf]", lambda x: pg.norm(x, float("inf")), lambda x: np.abs(x).max(), T((2, 3), DISTINCT)),
+    op("dist", pg.dist, lambda a, b: np.sqrt(np.sum((a - b) ** 2)), T((2, 3)), T((3,))),
+    op("count_nonzero", pg.count_nonzero, np.count_nonzero, T((3, 4), TWO_ZEROS), dtypes=ANY, result=LONG,
+       grad=False),
+    op("count_nonzero[dim]", lambda x: pg.count_nonzero(x, 1), lambda x: np.count_nonzero(x, 1), T((3, 4), TWO_ZEROS),
+       result=LONG, grad=False),
+    op("nansum", lambda x: pg.nansum(x, 1), lambda x: np.nansum(x, 1), T((3, 4), NAN), grad=False),
+    op("nanmean", pg.nanmean, np.nanmean, T((3, 4), NAN), grad=False),
+    op("sort", lambda x: tuple(pg.sort(x)), np_sort, T((2, 4), DISTINCT), dtypes=NUMBERS, result=(SAME, LONG)),
+    op("sort[dim=0, descending]", lambda x: tuple(pg.sort(x, 0, descending=True)),
+       lambda x: np_sort(x, 0, descending=True), T((3, 2), DISTINCT), result=(SAME, LONG)),
+    op("argsort", lambda x: pg.argsort(x, 1), lambda x: np.argsort(x, 1), T((2, 4), DISTINCT), dtypes=NUMBERS,
+       result=LONG, grad=False),
+    op("msort", pg.msort, lambda x: np.sort(x, 0), T((3, 2), DISTINCT)),
+    op("topk", lambda x: tuple(pg.topk(x, 2)), lambda x: np_topk(x, 2), T((2, 4), DISTINCT), dtypes=NUMBERS,
+       result=(SAME, LONG)),
+    op("kthvalue", lambda x: tuple(pg.kthvalue(x, 2, 0)), lambda x: np_kthvalue(x, 2, 0), T((3, 2), DISTINCT),
+       result=(SAME, LONG)),
+    op("unique", pg.unique, np.unique, T((3, 4)), dtypes=("int64", "float32"), grad=False),
+    op("unique[inverse, counts]", lambda x: pg.unique(x, return_inverse=True, return_counts=True),
+       lambda x: np.unique(x, return_inverse=True, return_counts=True), T((6,)), dtypes=("int64",),
+       result=(SAME, LONG, LONG), grad=False),
+    op("searchsorted", lambda boundaries, values: pg.searchsorted(boundaries, values),
+       lambda boundaries, values: np.searchsorted(boundaries, values), T((5,), Domain(
+           "sorted", lambda rng, s: np.sort(rng.uniform(-2, 2, s)), lambda rng, s: np.sort(rng.integers(-4, 5, s)))),
+       T((2, 3)), dtypes=NUMBERS, result=LONG, grad=False),
+    op("bucketize", lambda values, boundaries: pg.bucketize(values, boundaries, right=True),
+       lambda values, boundaries: np.searchsorted(boundaries, values, side="right"), T((2, 3)), T((4,), Domain(
+           "sorted", lambda rng, s: np.sort(rng.uniform(-2, 2, s)), lambda rng, s: np.sort(rng.integers(-4, 5, s)))),
+       result=LONG, grad=False),
+    op("isclose", lambda a, b: pg.isclose(a, a + b * 1e-9), lambda a, b: np.isclose(a, a + b * 1e-9),
+       T((2, 3)), T((2, 3)), result=BOOL, grad=False),
+    op("index_select", lambda x, i: pg.index_select(x, 1, i), lambda x, i: np.take(x, i, 1), T((3, 4)),
+       T((3,), index_domain(4), "int64"), dtypes=ANY, gradgrad=True),
+    op("masked_select", pg.masked_select, lambda x, m: x[np.broadcast_to(m, x.shape)], T((3, 4)),
+       T((4,), dtype="bool"), dtypes=NUMBERS),
+    op("masked_fill", lambda x, m: pg.masked_fill(x, m, -1.5), lambda x, m: np.where(m, -1.5, x), T((3, 4)),
+       T((3, 4), dtype="bool")),
+    op("Tensor.masked_fill[int]", lambda x, m: x.masked_fill(m, 7), lambda x, m: np.where(m, 7, x), T((3, 4)),
+       T((1, 4), dtype="bool"), dtypes=("int64",), grad=False),
+    op("scatter", lambda x, i, s: pg.scatter(x, 1, i, s), lambda x, i, s: np_scatter(x, 1, i, s), T((3, 4)),
+       T((3, 4), _permutation_rows(4), "int64"), T((3, 4)), dtypes=NUMBERS),
+    op("scatter[value]", lambda x, i: pg.scatter(x, 1, i, value=2.0),
+       lambda x, i: np_scatter(x, 1, i, np.full(i.shape, 2.0)), T((3, 4)), T((3, 2), _permutation_rows(4), "int64")),
+    op("take", pg.take, lambda x, i: np.take(x.reshape(-1), i), T((3, 4)), T((2, 3), index_domain(12), "int64")),
+    op("take_along_dim", lambda x, i: pg.take_along_dim(x, i, 1), lambda x, i: np.take_along_axis(x, i, 1),
+       T((3, 4)), T((3, 2), index_domain(4), "int64")),
+    op("index_add", lambda x, i, s: pg.index_add(x, 0, i, s), lambda x, i, s: np_index_add_dim(x, 0, i, s), T((3, 2)),
+       T((4,), index_domain(3), "int64"), T((4, 2)), dtypes=NUMBERS),
+    op("index_copy", lambda x, i, s: pg.index_copy(x, 1, i, s),
+       lambda x, i, s: np_scatter(x, 1, np.broadcast_to(i, (3, 3)), s), T((3, 4)),
+       T((3,), _permutation_rows(4), "int64"), T((3, 3))),
+    op("index_fill", lambda x, i: pg.index_fill(x, 1, i, -1.0), lambda x, i: np_scatter(
+        x, 1, np.broadcast_to(i, (3, 2)), np.full((3, 2), -1.0)), T((3, 4)), T((2,), _permutation_rows(4), "int64")),
+    op("einsum[matmul]", lambda a, b: pg.einsum("ij,jk->ik", a, b), lambda a, b: np.einsum("ij,jk->ik", a, b),
+       T((2, 3)), T((3, 2)), gradgrad=True),
+    op("einsum[batch]", lambda a, b: pg.einsum("bij,bjk->bik", a, b), lambda a, b: np.einsum("bij,bjk->bik", a, b),
+       T((2, 2, 3)), T((2, 3, 2))),
+    op("einsum[trace, sum]", lambda a, b: pg.einsum("ii,jk->", a, b), lambda a, b: np.einsum("ii,jk->", a, b),
+       T((3, 3)), T((2, 2))),
+    op("einsum[diagonal, outer]", lambda a, b: pg.einsum("ii,j->ij", a, b), lambda a, b: np.einsum("ii,j->ij", a, b),
+       T((3, 3)), T((2,))),
+    op("softmax", lambda x: pg.softmax(x, 1), lambda x: np_softmax(x, 1), T((2, 3)), gradgrad=True),
+    op("softmax[dim=0, 3-d]", lambda x: pg.softmax(x, 0), lambda x: np_softmax(x, 0), T((2, 3, 2))),
+    op("log_softmax", lambda x: pg.log_softmax(x, -1), lambda x: np_log_softmax(x, -1), T((2, 3)), gradgrad=True),
+    op("logsumexp", lambda x: pg.logsumexp(x, 1), lambda x: np_logsumexp(x, 1), T((2, 3)), gradgrad=True),
+    op("logsumexp[large values]", lambda x: pg.logsumexp(x * 500, 0), lambda x: np_logsumexp(x * 500, 0),
+       T((3, 2)), tol={"float32": (1e-5, 1e-3)}),
+    op("erf", pg.erf, np_erf, T((2, 3)), dtypes=NUMBERS, result=FLOAT, gradgrad=True),
+    op("conv2d", F.conv2d, np_conv, T((1, 1, 4, 4)), T((2, 1, 2, 2)), T((2,)), gradgrad=True,
+       tol={"float32": (1e-5, 1e-5)}),
+    op("conv2d[stride, padding]", lambda x, w: F.conv2d(x, w, stride=2, padding=1),
+       lambda x, w: np_conv(x, w, stride=2, padding=1), T((1, 2, 3, 3)), T((2, 2, 2, 2))),
+    op("conv1d", F.conv1d, np_conv, T((2, 2, 4)), T((3, 2, 2)), T((3,))),
+    op("conv1d[padding]", lambda x, w: F.conv1d(x, w, padding=1), lambda x, w: np_conv(x, w, padding=1),
+       T((1, 1, 5)), T((2, 1, 3))),
+    op("conv_transpose2d", lambda x, w: F.conv_transpose2d(x, w, stride=2), lambda x, w: np_conv_transpose(x, w, 2),
+       T((1, 2, 2, 2)), T((2, 1, 2, 2))),
+    op("conv_transpose1d", lambda x, w: F.conv_transpose1d(x, w, padding=1),
+       lambda x, w: np_conv_transpose(x, w, 1, 1), T((1, 2, 3)), T((2, 2, 3))),
+    op("max_pool2d", lambda x: F.max_pool2d(x, 2), lambda x: np_pool(x, 2, np.max), T((1, 1, 4, 4), DISTINCT)),
+    op("max_pool1d", lambda x: F.max_pool1d(x, 2), lambda x: np_pool(x, 2, np.max), T((1, 2, 4), DISTINCT)),
+    op("avg_pool2d", lambda x: F.avg_pool2d(x, 2), lambda x: np_pool(x, 2, np.mean), T((1, 1, 4, 4))),
+    op("avg_pool1d", lambda x: F.avg_pool1d(x, 2), lambda x: np_pool(x, 2, np.mean), T((1, 2, 4))),
+    op("adaptive_avg_pool1d", lambda x: F.adaptive_avg_pool1d(x, 3), lambda x: np_adaptive_avg_pool1d(x, 3),
+       T((1, 2, 5))),
+    op("adaptive_avg_pool2d[global]", lambda x: F.adaptive_avg_pool2d(x, 1), lambda x: x.mean((2, 3), keepdims=True),
+       T((1, 2, 2, 3))),
+    op("gelu", F.gelu, np_gelu, T((2, 3))),
+    op("gelu[tanh]", lambda x: F.gelu(x, approximate="tanh"), lambda x: 0.5 * x * (1 + np.tanh(
+        math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3))), T((2, 3))),
+    op("leaky_relu", lambda x: F.leaky_relu(x, 0.1), lambda x: np.where(x > 0, x, 0.1 * x), T((2, 3), NONZERO)),
+    op("elu", F.elu, np_elu, T((2, 3), NONZERO)),
+    op("celu", lambda x: F.celu(x, 0.5), lambda x: np.where(x > 0, x, 0.5 * np.expm1(x / 0.5)), T((2, 3), NONZERO)),
+    op("selu", F.selu, np_selu, T((2, 3), NONZERO)),
+    op("silu", F.silu, lambda x: x / (1 + np.exp(-x)), T((2, 3)), gradgrad=True),
+    op("softplus", F.softplus, np_softplus, T((2, 3))),
+    op("mish", F.mish, lambda x: x * np.tanh(np_softplus(x)), T((2, 3))),
+    op("logsigmoid", F.logsigmoid, lambda x: -np_softplus(-x), T((2, 3))),
+    op("hardtanh", F.hardtanh, lambda x: np.clip(x, -1, 1), T((2, 3))),
+    op("relu6", F.relu6, lambda x: np.clip(x, 0, 6), T((2, 3)) ),
+    op("hardsigmoid", F.hardsigmoid, lambda x: np.clip(x / 6 + 0.5, 0, 1), T((2, 3))),
+    op("hardswish", F.hardswish, lambda x: x * np.clip(x / 6 + 0.5, 0, 1), T((2, 3))),
+    op("softsign", F.softsign, lambda x: x / (1 + np.abs(x)), T((2, 3), NONZERO)),
+    op("tanhshrink", F.tanhshrink, lambda x: x - np.tanh(x), T((2, 3))),
+    op("linalg.inv", pg.linalg.inv, np.linalg.inv, T((3, 3), WELL_CONDITIONED), gradgrad=True),
+    op("linalg.det", pg.linalg.det, np.linalg.det, T((2, 3, 3), WELL_CONDITIONED)),
+    op("linalg.slogdet", lambda x: tuple(pg.linalg.slogdet(x)), lambda x: tuple(np.linalg.slogdet(x)),
+       T((3, 3), WELL_CONDITIONED)),
+    op("linalg.solve", pg.linalg.solve, np.linalg.solve, T((3, 3), WELL_CONDITIONED), T((3, 2))),
+    op("linalg.norm", pg.linalg.norm, lambda x: np.linalg.norm(x), T((2, 3))),
+    op("linalg.vector_norm[ord=1, dim]", lambda x: pg.linalg.vector_norm(x, 1, dim=1),
+       lambda x: np.abs(x).sum(1), T((2, 3), NONZERO)),
+    op("linalg.matrix_norm", pg.linalg.matrix_norm, lambda x: np.linalg.norm(x, axis=(-2, -1)), T((2, 2, 3))),
+    op("linalg.svdvals", pg.linalg.svdvals, lambda x: np.linalg.svd(x, compute_uv=False), T((3, 2), DISTINCT)),
+    op("linalg.eigvalsh[symmetrized]", lambda x: pg.linalg.eigvalsh((x + x.mT) / 2),
+       lambda x: np.linalg.eigvalsh((x + x.T) / 2), T((3, 3), SPD)),
+    op("linalg.cholesky", pg.linalg.cholesky, np.linalg.cholesky, T((3, 3), SPD), grad=False),
+    op("linalg.vecdot", pg.linalg.vecdot, lambda a, b: (a * b).sum(-1), T((2, 3)), T((3,))),
+    op("linalg.multi_dot", lambda a, b, c: pg.linalg.multi_dot([a, b, c]), lambda a, b, c: a @ b @ c, T((2, 3)),
+       T((3, 2)), T((2, 2))),
+    op("linalg.matrix_power", lambda x: pg.linalg.matrix_power(x, 3), lambda x: np.linalg.matrix_power(x, 3),
+       T((2, 2))),
+    op("linalg.matrix_power[-2]", lambda x: pg.linalg.matrix_power(x, -2), lambda x: np.linalg.matrix_power(x, -2),
+       T((2, 2), WELL_CONDITIONED)),
+]
+
+ENTRIES = UNARY + BINARY + REDUCTIONS + SHAPES + INDEXING + LINALG + CASTS + COMPOSITES
 
 _names = [entry.name for entry in ENTRIES]
 assert len(_names) == len(set(_names)), sorted(name for name in _names if _names.count(name) > 1)

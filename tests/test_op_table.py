@@ -159,3 +159,52 @@ def test_gradient_through_non_contiguous_inputs(entry, device):
         return entry.function(*values)
 
     assert gradcheck(function, tuple(leaf for leaf, _ in leaves))
+
+
+def _t(values, dtype, device):
+    return pg.tensor(values, dtype=getattr(pg, dtype), device=device)
+
+
+# torch's promotion for mixed operands: (description, build(device), expected dtype)
+PROMOTIONS = [
+    ("int64 + python float", lambda d: _t([1, 2], "int64", d) + 2.5, "float32"),
+    ("python float * int32", lambda d: 2.5 * _t([1, 2], "int32", d), "float32"),
+    ("int32 + python int", lambda d: _t([1, 2], "int32", d) + 3, "int32"),
+    ("int32 + int64", lambda d: _t([1, 2], "int32", d) + _t([1, 2], "int64", d), "int64"),
+    ("uint8 + int8", lambda d: _t([1, 2], "uint8", d) + _t([1, 2], "int8", d), "int16"),
+    ("bool + bool", lambda d: _t([True], "bool", d) + _t([False], "bool", d), "bool"),
+    ("bool + python int", lambda d: _t([True], "bool", d) + 1, "int64"),
+    ("bool * python float", lambda d: _t([True], "bool", d) * 1.5, "float32"),
+    ("float32 + float64 0-d", lambda d: _t([1.0], "float32", d) + _t(2.0, "float64", d), "float32"),
+    ("int64 + float64 0-d", lambda d: _t([1], "int64", d) + _t(2.5, "float64", d), "float64"),
+    ("float16 + float32 0-d", lambda d: _t([1.0], "float16", d) + _t(2.0, "float32", d), "float16"),
+    ("float32 + float64", lambda d: _t([1.0], "float32", d) + _t([2.0], "float64", d), "float64"),
+    ("float64 + python int", lambda d: _t([1.0], "float64", d) + 2, "float64"),
+    ("int64 / int64", lambda d: _t([1], "int64", d) / _t([2], "int64", d), "float32"),
+    ("int64 ** python float", lambda d: _t([2], "int64", d) ** 2.0, "float32"),
+    ("int32 ** python int", lambda d: _t([2], "int32", d) ** 2, "int32"),
+    ("int64 > python float", lambda d: _t([2], "int64", d) > 2.5, "bool"),
+    ("maximum(int64, float32)", lambda d: pg.maximum(_t([1], "int64", d), _t([1.5], "float32", d)), "float32"),
+    ("atan2(int64, int64)", lambda d: pg.atan2(_t([1], "int64", d), _t([2], "int64", d)), "float32"),
+    ("where(bool, int64, python float)", lambda d: pg.where(_t([True], "bool", d), _t([1], "int64", d), 2.5),
+     "float32"),
+    ("cat([int32, float32])", lambda d: pg.cat([_t([1], "int32", d), _t([1.0], "float32", d)]), "float32"),
+    ("sum(float16)", lambda d: _t([1.0], "float16", d).sum(), "float16"),
+    ("prod(int8)", lambda d: _t([1, 2], "int8", d).prod(), "int64"),
+    ("cumprod(bool)", lambda d: _t([True, False], "bool", d).cumprod(0), "int64"),
+    ("amax(int32)", lambda d: _t([[1, 2]], "int32", d).amax(1), "int32"),
+    ("matmul(int32, int32)", lambda d: _t([[1, 2]], "int32", d) @ _t([[1], [2]], "int32", d), "int32"),
+    ("exp(int64)", lambda d: _t([1], "int64", d).exp(), "float32"),
+    ("logical_and(float32, int64)", lambda d: pg.logical_and(_t([1.0], "float32", d), _t([0], "int64", d)), "bool"),
+]
+
+
+@pytest.mark.parametrize("build, expected", [pytest.param(build, expected, id=name)
+                                             for name, build, expected in PROMOTIONS])
+def test_mixed_dtype_promotion(build, expected, device):
+    assert build(device).dtype == getattr(pg, expected)
+
+
+def test_mean_of_integers_is_an_error(device):
+    with pytest.raises(RuntimeError, match="mean"):
+        _t([1, 2], "int64", device).mean()

@@ -239,25 +239,24 @@ def where(condition, input=None, other=None):
         condition = condition != 0 if condition._dtype is not dtypes.uint8 else condition.bool()
     reference = input if isinstance(input, Tensor) else other if isinstance(other, Tensor) else condition
     device = reference._device
-    first = _as_operand(input, device)
-    second = _as_operand(other, device)
     if isinstance(input, Tensor) and isinstance(other, Tensor):
-        dtype = promote_pair(first, second)
+        dtype = promote_pair(input, other)
     elif isinstance(input, Tensor):
-        dtype = _scalar_result(first._dtype, other)
+        dtype = _scalar_result(input._dtype, other)
     elif isinstance(other, Tensor):
-        dtype = _scalar_result(second._dtype, input)
+        dtype = _scalar_result(other._dtype, input)
     else:
         dtype = dtypes.result_type((dtypes.scalar_dtype(input), 2), (dtypes.scalar_dtype(other), 2))
-    first = cast(first, dtype)
-    second = cast(second, dtype)
+    # Python numbers become tensors of the result dtype directly (through float32 they would lose digits)
+    first = cast(_as_operand(input, device, dtype), dtype)
+    second = cast(_as_operand(other, device, dtype), dtype)
     shapes = (tuple(input._data.shape) if isinstance(input, Tensor) else None,
               tuple(other._data.shape) if isinstance(other, Tensor) else None)
     return apply(_where_op, (condition, first, second), dtype=dtype, save=(0,), node_params=shapes)
 
 
-def _as_operand(value, device):
+def _as_operand(value, device, dtype):
     if isinstance(value, Tensor):
         return value
     from ..factories import scalar_tensor
-    return scalar_tensor(value, device)
+    return scalar_tensor(value, device, dtype=dtype)
