@@ -323,6 +323,9 @@ def test_max_pool2d_negative_infinity_and_unbatched(device):
     assert tuple(values.shape) == (1, 2, 2)
     numpy.testing.assert_array_equal(host(indices), reference_max_pool2d(x[None], 2, padding=1)[1][0])
     assert numpy.isneginf(host(values)).all()
+    with_nan = numpy.array([[[[1.0, numpy.nan], [3.0, 2.0]]]])
+    values, indices = F.max_pool2d(to_tensor(with_nan, device), 2, return_indices=True)
+    assert numpy.isnan(host(values)).all() and host(indices).item() == 1  # NaN wins, as in torch
 
 
 AVG_CASES = [

@@ -37,9 +37,10 @@ def _window_slices(kernel, stride, dilation, outputs):
     return [slice(k * dilation, k * dilation + stride * (outputs - 1) + 1, stride) for k in range(kernel)]
 
 
-def build_window_kernels(xp, add_into=None):
+def build_window_kernels(xp, add_into=None, concrete=True):
     """The sliding-window kernels for namespace ``xp`` (numpy, cupy or jax.numpy), by op name,
-    plus the helper ``pool_divisor`` that other backends reuse."""
+    plus the helper ``pool_divisor`` that other backends reuse.  ``concrete=False`` (kernels that
+    jax traces) turns off shortcuts that look at the data."""
 
     if add_into is None:
         def add_into(buffer, key, values):
@@ -132,6 +133,8 @@ def build_window_kernels(xp, add_into=None):
             best = xp.maximum(best, piece)
         not_found = pieces[0] != best
         floating = not _is_integral(x.dtype)
+        if floating and concrete and not bool(xp.isnan(best).any()):
+            floating = False  # maximum propagates NaN: none in ``best`` means none in any window
         if floating:
             not_found &= ~xp.isnan(pieces[0])
         position = not_found.astype(xp.int64)
@@ -143,11 +146,13 @@ def build_window_kernels(xp, add_into=None):
             position += not_found
         kernel_rows = xp.arange(kernel[0] * kernel[1]) // kernel[1] * dilation[0]
         kernel_cols = xp.arange(kernel[0] * kernel[1]) % kernel[1] * dilation[1]
+        if not any(before or after for before, after in padding):
+            starts = (xp.arange(out_h) * (stride[0] * width)).reshape(out_h, 1) + xp.arange(out_w) * stride[1]
+            return starts + (kernel_rows * width + kernel_cols)[position]
         rows = (xp.arange(out_h) * stride[0] - padding[0][0]).reshape(out_h, 1) + kernel_rows[position]
         cols = (xp.arange(out_w) * stride[1] - padding[1][0]).reshape(1, out_w) + kernel_cols[position]
-        if any(before or after for before, after in padding):
-            rows = xp.clip(rows, 0, height - 1)
-            cols = xp.clip(cols, 0, width - 1)
+        rows = xp.clip(rows, 0, height - 1)
+        cols = xp.clip(cols, 0, width - 1)
         return rows * width + cols
 
     def pool_divisor(shape, kernel, stride, padding, count_include_pad, divisor_override, out_h, out_w):

@@ -44,7 +44,7 @@ def build_window_kernels(jax):
         _, pullback = jax.vjp(lambda weight: convolve(x, weight, stride, padding, dilation, groups), zeros)
         return pullback(widen(grad, x.shape, weight_shape[2:], stride, padding, dilation))[0]
 
-    shared = build_shared(jnp, add_into=lambda buffer, key, values: buffer.at[key].add(values))
+    shared = build_shared(jnp, add_into=lambda buffer, key, values: buffer.at[key].add(values), concrete=False)
 
     def avg_pool2d(x, kernel, stride, padding, count_include_pad, divisor_override):
         total = lax.reduce_window(x, jnp.zeros((), x.dtype), lax.add, (1, 1) + tuple(kernel), (1, 1) + tuple(stride),
