@@ -14,7 +14,7 @@ Discovery runs on first use of a device (never at ``import plexgrad``); dispatch
 then looks kernels up in plain dicts (``plexgrad.core.dispatch``), never through pluggy.
 """
 
-__all__ = ["BackendRecord", "records", "load_backend_for", "backends_implementing", "reset", "describe",
+__all__ = ["BackendRecord", "records", "claimed_device_types", "load_backend_for", "backends_implementing", "reset", "describe",
            "core_op_names", "autoload_disabled", "device_types", "ENTRY_POINT_GROUP", "AUTOLOAD_VARIABLE",
            "STATUSES", "FACTORY_KERNELS"]
 
@@ -275,6 +275,12 @@ def records():
     for record in _registry.records:
         _registry.check_available(record)
     return list(_registry.records)
+
+
+def claimed_device_types():
+    """Every device type some discovered backend declares (no availability check, nothing loaded)."""
+    _registry.discover()
+    return set(_registry.by_device_type).union(*(record.device_types for record in _registry.records))
 
 
 def device_types():

@@ -103,8 +103,7 @@ def _check_known_type(device_type, text):
     if device_type == "cpu" or any(key[0] == device_type for key in _INTERNED):
         return
     from ..backends import registry
-    claimed = set(registry.device_types()).union(*(record.device_types for record in registry.records()))
-    if device_type not in claimed:
+    if device_type not in registry.claimed_device_types():
         registry.load_backend_for(device_type)  # raises: no backend serves it
         raise RuntimeError(f"unknown device type '{device_type}' in device string {text!r}")
 
