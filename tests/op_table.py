@@ -455,6 +455,41 @@ def np_selu(x):
 
 
 
+
+def np_layer_norm(x, weight, bias, eps=1e-5):
+    mean = x.mean(-1, keepdims=True)
+    return (x - mean) / np.sqrt(x.var(-1, keepdims=True) + eps) * weight + bias
+
+
+def np_group_norm(x, groups, weight, bias, eps=1e-5):
+    grouped = x.reshape(x.shape[0], groups, -1)
+    normal = (grouped - grouped.mean(-1, keepdims=True)) / np.sqrt(grouped.var(-1, keepdims=True) + eps)
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    return normal.reshape(x.shape) * weight.reshape(shape) + bias.reshape(shape)
+
+
+def np_batch_norm(x, eps=1e-5):
+    dims = (0,) + tuple(range(2, x.ndim))
+    return (x - x.mean(dims, keepdims=True)) / np.sqrt(x.var(dims, keepdims=True) + eps)
+
+
+def np_cross_entropy(logits, target):
+    log_probabilities = np_log_softmax(logits, 1)
+    if target.dtype.kind in "iu":
+        return -log_probabilities[np.arange(len(target)), target].mean()
+    return -(target * log_probabilities).sum(1).mean()
+
+
+def np_smooth_l1(a, b, beta=1.0):
+    difference = np.abs(a - b)
+    return np.where(difference < beta, 0.5 * difference ** 2 / beta, difference - 0.5 * beta).mean()
+
+
+def np_huber(a, b, delta=1.0):
+    difference = np.abs(a - b)
+    return np.where(difference <= delta, 0.5 * difference ** 2, delta * (difference - 0.5 * delta)).mean()
+
+
 # ---- the table -------------------------------------------------------------------------------
 UNARY = [
     op("neg", pg.neg, np.negative, T((2, 3)), dtypes=NUMBERS, gradgrad=True),
@@ -912,7 +947,58 @@ COMPOSITES = [
        T((2, 2), WELL_CONDITIONED)),
 ]
 
-ENTRIES = UNARY + BINARY + REDUCTIONS + SHAPES + INDEXING + LINALG + CASTS + COMPOSITES
+PROBABILITY = Domain("probability", lambda rng, s: rng.uniform(0.1, 0.9, s), lambda rng, s: rng.integers(0, 2, s))
+
+FUNCTIONAL = [
+    op("F.linear", F.linear, lambda x, w, b: x @ w.T + b, T((2, 3)), T((4, 3)), T((4,)), gradgrad=True),
+    op("F.linear[no bias]", F.linear, lambda x, w: x @ w.T, T((2, 2, 3)), T((2, 3))),
+    op("F.bilinear", F.bilinear, lambda a, b, w, bias: np.einsum("ni,kij,nj->nk", a, w, b) + bias, T((2, 3)),
+       T((2, 2)), T((2, 3, 2)), T((2,))),
+    op("F.layer_norm", lambda x, w, b: F.layer_norm(x, (3,), w, b), np_layer_norm, T((2, 3)), T((3,)), T((3,)),
+       gradgrad=True),
+    op("F.group_norm", lambda x, w, b: F.group_norm(x, 2, w, b), lambda x, w, b: np_group_norm(x, 2, w, b),
+       T((2, 4, 1)), T((4,)), T((4,))),
+    op("F.batch_norm[training]", lambda x: F.batch_norm(x, None, None, training=True), np_batch_norm, T((4, 3))),
+    op("F.normalize", lambda x: F.normalize(x, dim=1), lambda x: x / np.linalg.norm(x, axis=1, keepdims=True),
+       T((2, 3))),
+    op("F.cosine_similarity", F.cosine_similarity, lambda a, b: (a * b).sum(1) / (
+        np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1)), T((2, 3)), T((2, 3))),
+    op("F.pairwise_distance", F.pairwise_distance, lambda a, b: np.linalg.norm(a - b + 1e-6, axis=-1), T((2, 3)),
+       T((2, 3))),
+    op("F.pad", lambda x: F.pad(x, (1, 2)), lambda x: np.pad(x, [(0, 0), (1, 2)]), T((2, 3)), dtypes=NUMBERS),
+    op("F.pad[value, two dims]", lambda x: F.pad(x, (1, 1, 2, 0), value=0.5),
+       lambda x: np.pad(x, [(0, 0), (2, 0), (1, 1)], constant_values=0.5), T((1, 2, 2))),
+    op("F.one_hot", lambda i: F.one_hot(i, 4), lambda i: np.eye(4, dtype=np.int64)[i],
+       T((5,), index_domain(4), "int64"), dtypes=("int64",), result=LONG, grad=False),
+    op("F.embedding", F.embedding, lambda i, w: w[i], T((2, 3), index_domain(5), "int64"), T((5, 2)),
+       gradgrad=True),
+    op("F.glu", F.glu, lambda x: x[:, :2] / (1 + np.exp(-x[:, 2:])), T((2, 4))),
+    op("F.softmin", lambda x: F.softmin(x, 1), lambda x: np_softmax(-x, 1), T((2, 3))),
+    op("F.threshold", lambda x: F.threshold(x, 0.1, 20.0), lambda x: np.where(x > 0.1, x, 20.0), T((2, 3))),
+    op("F.mse_loss", F.mse_loss, lambda a, b: ((a - b) ** 2).mean(), T((2, 3)), T((2, 3)), gradgrad=True),
+    op("F.mse_loss[sum]", lambda a, b: F.mse_loss(a, b, reduction="sum"), lambda a, b: ((a - b) ** 2).sum(),
+       T((2, 3)), T((2, 3))),
+    op("F.mse_loss[none]", lambda a, b: F.mse_loss(a, b, reduction="none"), lambda a, b: (a - b) ** 2, T((2, 3)),
+       T((2, 3))),
+    op("F.l1_loss", F.l1_loss, lambda a, b: np.abs(a - b).mean(), T((2, 3)), T((2, 3))),
+    op("F.smooth_l1_loss", F.smooth_l1_loss, np_smooth_l1, T((2, 3)), T((2, 3))),
+    op("F.huber_loss", F.huber_loss, np_huber, T((2, 3)), T((2, 3))),
+    op("F.cross_entropy", F.cross_entropy, np_cross_entropy, T((3, 4)), T((3,), index_domain(4), "int64"),
+       gradgrad=True),
+    op("F.cross_entropy[probabilities]", F.cross_entropy, np_cross_entropy, T((3, 4)), T((3, 4), PROBABILITY)),
+    op("F.nll_loss", F.nll_loss, lambda x, t: -x[np.arange(len(t)), t].mean(), T((3, 4)),
+       T((3,), index_domain(4), "int64")),
+    op("F.binary_cross_entropy", F.binary_cross_entropy, lambda p, y: -(y * np.log(p) + (1 - y) * np.log(1 - p)).mean(),
+       T((2, 3), PROBABILITY), T((2, 3), PROBABILITY)),
+    op("F.binary_cross_entropy_with_logits", F.binary_cross_entropy_with_logits,
+       lambda x, y: (np_softplus(x) - x * y).mean(), T((2, 3)), T((2, 3), PROBABILITY)),
+    op("F.kl_div[batchmean]", lambda x, t: F.kl_div(x, t, reduction="batchmean"),
+       lambda x, t: (t * (np.log(t) - x)).sum() / x.shape[0], T((2, 3)), T((2, 3), PROBABILITY)),
+    op("F.soft_margin_loss", F.soft_margin_loss, lambda x, y: np.log1p(np.exp(-y * x)).mean(), T((2, 3)),
+       T((2, 3), NONZERO)),
+]
+
+ENTRIES = UNARY + BINARY + REDUCTIONS + SHAPES + INDEXING + LINALG + CASTS + COMPOSITES + FUNCTIONAL
 
 _names = [entry.name for entry in ENTRIES]
 assert len(_names) == len(set(_names)), sorted(name for name in _names if _names.count(name) > 1)
