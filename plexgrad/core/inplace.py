@@ -8,7 +8,7 @@ the target takes over the result's autograd history.
 """
 
 __all__ = ["assign_in_place", "check_in_place", "snapshot", "in_place", "make_in_place_method",
-           "accumulate_into"]
+           "accumulate_into", "fast_binary_in_place"]
 
 from .autograd.grad_mode import state as grad_state
 from .op import Rule, cast, record
@@ -220,7 +220,7 @@ def accumulate_into(target, value):
     if (add_into is not None and target._dtype is value._dtype and target._data.shape == value._data.shape
             and backend.owned(target._data) is target._data and value._device is target._device):
         add_into(target._data, value._data)
-        root_of(target)._storage_version += 1
+        _version_owner(target)._storage_version += 1
         return
     previous = grad_state.enabled
     grad_state.enabled = False
@@ -229,3 +229,50 @@ def accumulate_into(target, value):
         in_place(add, target, value)
     finally:
         grad_state.enabled = previous
+
+
+_NUMBERS = (int, float, bool)
+
+
+def fast_binary_in_place(general, kernel_name, true_division=False):
+    """``tensor.add_(other)``-style method: one in-place kernel (``out=``) on mutable backends.
+
+    Used when nothing needs recording and the result dtype is the target's; anything
+    else (autograd, promotion, immutable backends, errors) goes through ``general``.
+    """
+    from .op import _scalar_result, promote_pair
+
+    def method(self, other, *args, **kwargs):
+        alpha = kwargs.get("alpha", 1)
+        if args or len(kwargs) > ("alpha" in kwargs) or grad_state.enabled and (
+                self._requires_grad or getattr(other, "_requires_grad", False)):
+            return general(self, other, *args, **kwargs)
+        backend = backend_for_type(self._device.type)
+        kernel = backend.kernels.get(kernel_name)
+        data = self._data
+        dtype = self._dtype
+        if kernel is None or backend.owned(data) is not data or true_division and not dtype.is_floating_point:
+            return general(self, other, *args, **kwargs)
+        if isinstance(other, Tensor):
+            if other._device is not self._device or (other._dtype is not dtype
+                                                     and promote_pair(self, other) is not dtype):
+                return general(self, other, *args, **kwargs)
+            value = other._data
+        elif type(other) in _NUMBERS and _scalar_result(dtype, other) is dtype:
+            value = other
+        else:
+            return general(self, other, *args, **kwargs)
+        if alpha != 1:
+            if type(alpha) not in _NUMBERS or _scalar_result(dtype, alpha) is not dtype:
+                return general(self, other, *args, **kwargs)
+            value = value * alpha
+        try:
+            kernel(data, value)
+        except ValueError:  # not broadcastable to the target, or read-only: the general path says why
+            return general(self, other, *args, **kwargs)
+        _version_owner(self)._storage_version += 1
+        return self
+    method.__name__ = general.__name__
+    method.__qualname__ = getattr(general, "__qualname__", general.__name__)
+    method.__doc__ = general.__doc__
+    return method

@@ -5,7 +5,7 @@ __all__ = ["bind"]
 from . import dtypes
 from .device import device as Device
 from .factories import full, resolve_device, to_device, zeros
-from .inplace import in_place, make_in_place_method
+from .inplace import fast_binary_in_place, in_place, make_in_place_method
 from .op import cast
 from .ops import elementwise as ew, indexing, linalg, reduction, shape
 from .ops import math_extra, selection, sorting, statistics
@@ -245,6 +245,8 @@ def bind():
     for name in IN_PLACE:
         if hasattr(Tensor, name):
             setattr(Tensor, name + "_", make_in_place_method(getattr(Tensor, name), name + "_"))
+    for name, kernel_name in (("add_", "add_"), ("sub_", "sub_"), ("mul_", "mul_"), ("div_", "div_")):
+        setattr(Tensor, name, fast_binary_in_place(getattr(Tensor, name), kernel_name, name == "div_"))
     for dunder, method_name in AUGMENTED.items():
         if method_name is not None:
             setattr(Tensor, dunder, getattr(Tensor, method_name))

@@ -219,7 +219,8 @@ class Optimizer:
             value = to_device(value, param._device)
         if param.is_floating_point() and value._dtype is not param._dtype:
             value = cast(value, param._dtype)
-        return value
+        # state is updated in place each step: never share it with the state dict's owner
+        return value.detach().clone()
 
     def __repr__(self):
         lines = [f"{type(self).__name__} ("]

@@ -79,11 +79,8 @@ class SGD(Optimizer):
                 param_state = state[param]
                 buffer = param_state.get("momentum_buffer")
                 if buffer is None:
-                    buffer = grad.clone()
-                elif dampening == 0:
-                    buffer = buffer * momentum + grad
-                else:
-                    buffer = buffer * momentum + grad * (1 - dampening)
-                param_state["momentum_buffer"] = buffer
+                    buffer = param_state["momentum_buffer"] = grad.clone()
+                else:  # in place: one kernel each on mutable backends
+                    buffer.mul_(momentum).add_(grad, alpha=1 - dampening)
                 grad = grad + buffer * momentum if nesterov else buffer
-            param.sub_(grad * lr)
+            param.sub_(grad, alpha=lr)

@@ -101,10 +101,18 @@ def add_into(destination, source):
     _add(destination, source, out=destination)
 
 
+def _in_place(ufunc):
+    def kernel(destination, source):
+        ufunc(destination, source, out=destination)
+    return kernel
+
+
 def build_backend():
     kernels = build_kernels(numpy, native_dtype)
     kernels["index_put_"] = index_put_
-    kernels.update({"sum": fast_sum, "relu": fast_relu, "expand": fast_expand, "add_": add_into})
+    kernels.update({"sum": fast_sum, "relu": fast_relu, "expand": fast_expand, "add_": add_into,
+                    "sub_": _in_place(numpy.subtract), "mul_": _in_place(numpy.multiply),
+                    "div_": _in_place(numpy.true_divide)})
     return Backend(
         "numpy", ("cpu",), kernels,
         from_host=from_host, to_host=to_host, native_dtype=native_dtype, dtype_of=dtype_of,
