@@ -35,10 +35,13 @@ def _relu(xp):
 
 
 def _sigmoid(xp):
-    tanh = xp.tanh
+    exp, absolute, where = xp.exp, xp.abs, xp.where
 
     def sigmoid(x):
-        return tanh(x * 0.5) * 0.5 + 0.5
+        # exp of -|x| never overflows, and tiny results keep their precision (sigmoid(-40) = 4e-18)
+        small = exp(-absolute(x))
+        large = 1 / (1 + small)
+        return where(x >= 0, large, small * large)
     return sigmoid
 
 
@@ -218,6 +221,7 @@ def _scatter_add(xp):
 
 BUILDERS.update({"gather": _gather, "scatter_add": _scatter_add})
 OP_NAMES = frozenset(ELEMENTWISE) | frozenset(BUILDERS) | {"cast"}
+
 
 # ---- tensor API extras: sorting, searching, scatter, einsum, linalg (numpy.linalg and
 # ---- jax.numpy.linalg mirror each other; backends override only where they differ)
