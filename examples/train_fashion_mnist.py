@@ -132,7 +132,7 @@ def parse_arguments(argv=None):
     parser.add_argument("--device", default=None, help="cpu, jax, jax:N, cuda... (default: PLEXGRAD_DEVICE or cpu)")
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--lr", type=float, default=None, help="default: 0.01 (mlp) or 0.05 (cnn)")
+    parser.add_argument("--lr", type=float, default=None, help="default: 0.01")
     parser.add_argument("--data-dir", default="data", help="root holding FashionMNIST/raw (Debian's copy is "
                         "found automatically when dataset-fashion-mnist is installed)")
     parser.add_argument("--out", default="runs/fashion_mnist", help="folder for checkpoint, history and PNG")
@@ -157,7 +157,7 @@ def main(argv=None):
         train_set = TensorDataset(*(t[:arguments.limit] for t in train_set.tensors))
         test_set = TensorDataset(*(t[:max(arguments.limit // 6, 1)] for t in test_set.tensors))
     model = (Net() if arguments.model == "mlp" else SmallCNN()).to(device)
-    learning_rate = arguments.lr or (0.01 if arguments.model == "mlp" else 0.05)
+    learning_rate = arguments.lr or 0.01
     optimizer = optim.SGD(model.parameters(), lr=learning_rate, momentum=0.9)
     criterion = nn.CrossEntropyLoss()
     os.makedirs(arguments.out, exist_ok=True)
