@@ -947,6 +947,48 @@ COMPOSITES = [
        T((2, 2), WELL_CONDITIONED)),
 ]
 
+def np_max_pool2d_indices(x, size):
+    """Values and flat (h * width + w) positions of each window's maximum."""
+    n, c, h, w = x.shape
+    windows = x.reshape(n, c, h // size, size, w // size, size).transpose(0, 1, 2, 4, 3, 5).reshape(
+        n, c, h // size, w // size, size * size)
+    best = windows.argmax(-1)
+    rows = np.arange(h // size)[:, None] * size + best // size
+    columns = np.arange(w // size)[None, :] * size + best % size
+    return windows.max(-1), rows * w + columns
+
+
+ALIASES = [
+    op("absolute", pg.absolute, np.abs, T((2, 3), NONZERO)),
+    op("negative", pg.negative, np.negative, T((2, 3))),
+    op("subtract", pg.subtract, np.subtract, T((2, 3)), T((3,))),
+    op("multiply", pg.multiply, np.multiply, T((2, 3)), T((3,))),
+    op("divide", pg.divide, np.divide, T((2, 3)), T((3,), NONZERO)),
+    op("true_divide", pg.true_divide, np.divide, T((2, 3)), T((3,), NONZERO), dtypes=("int64",), result=FLOAT,
+       grad=False),
+    op("greater", pg.greater, np.greater, T((2, 3)), T((3,)), result=BOOL, grad=False),
+    op("less", pg.less, np.less, T((2, 3)), T((3,)), result=BOOL, grad=False),
+    op("arctan2", pg.arctan2, np.arctan2, T((2, 3)), T((2, 3), NONZERO)),
+    op("det", pg.det, np.linalg.det, T((3, 3), WELL_CONDITIONED)),
+    op("inverse", pg.inverse, np.linalg.inv, T((2, 2), WELL_CONDITIONED)),
+    op("logdet", pg.logdet, lambda x: np.linalg.slogdet(x)[1], T((3, 3), SPD)),
+    op("linalg.logdet", pg.linalg.logdet, lambda x: np.linalg.slogdet(x)[1], T((3, 3), SPD)),
+    op("equal", lambda a, b: pg.tensor(pg.equal(a, a.clone()) and not pg.equal(a, b), device=a.device),
+       lambda a, b: np.array(True), T((2, 3)), T((2, 3)), dtypes=("float32", "int64"), result=BOOL, grad=False),
+    op("allclose", lambda a: pg.tensor(pg.allclose(a, a + 1e-9) and not pg.allclose(a, a + 1), device=a.device),
+       lambda a: np.array(True), T((2, 3)), result=BOOL, grad=False),
+    op("linalg.qr[reconstruction]", lambda x: pg.matmul(*pg.linalg.qr(x)), lambda x: x, T((3, 2)), grad=False),
+    op("linalg.eigh[reconstruction]", lambda x: (lambda w, v: v @ (w.unsqueeze(-1) * v.mT))(*pg.linalg.eigh(x)),
+       lambda x: x, T((3, 3), SPD), grad=False, tol={"float32": (1e-4, 1e-4)}),
+    op("linalg.inv_ex", lambda x: tuple(pg.linalg.inv_ex(x)), lambda x: (np.linalg.inv(x), np.zeros((), np.int32)),
+       T((2, 2), WELL_CONDITIONED), result=(SAME, lambda dtype: "int32")),
+    op("linalg.cholesky_ex", lambda x: tuple(pg.linalg.cholesky_ex(x)),
+       lambda x: (np.linalg.cholesky(x), np.zeros((), np.int32)), T((3, 3), SPD), result=(SAME, lambda dtype: "int32"),
+       grad=False),
+    op("F.max_pool2d[return_indices]", lambda x: tuple(F.max_pool2d(x, 2, return_indices=True)),
+       lambda x: np_max_pool2d_indices(x, 2), T((1, 2, 4, 4), DISTINCT), result=(SAME, LONG)),
+]
+
 PROBABILITY = Domain("probability", lambda rng, s: rng.uniform(0.1, 0.9, s), lambda rng, s: rng.integers(0, 2, s))
 
 FUNCTIONAL = [
@@ -998,7 +1040,7 @@ FUNCTIONAL = [
        T((2, 3), NONZERO)),
 ]
 
-ENTRIES = UNARY + BINARY + REDUCTIONS + SHAPES + INDEXING + LINALG + CASTS + COMPOSITES + FUNCTIONAL
+ENTRIES = UNARY + BINARY + REDUCTIONS + SHAPES + INDEXING + LINALG + CASTS + COMPOSITES + FUNCTIONAL + ALIASES
 
 _names = [entry.name for entry in ENTRIES]
 assert len(_names) == len(set(_names)), sorted(name for name in _names if _names.count(name) > 1)
