@@ -11,8 +11,8 @@ import weakref
 from . import dtypes
 from .autograd import api as _autograd_api
 from .autograd.grad_mode import state as grad_state
-from .device import device as Device
 from .dispatch import backend_for_type
+from .shapes import wrap_dim
 from .size import Size
 
 
@@ -65,7 +65,7 @@ class Tensor:
         shape = self._data.shape
         if dim is None:
             return Size(shape)
-        return shape[_wrap_dim(dim, len(shape))]
+        return shape[wrap_dim(dim, len(shape))]
 
     @property
     def dtype(self):
@@ -388,15 +388,3 @@ def _adopt(target, source):
         setattr(target, name, getattr(source, name))
 
 
-def _wrap_dim(dim, ndim):
-    if not isinstance(dim, int):
-        raise TypeError(f"dimension must be an int, got {type(dim).__name__}")
-    bound = max(ndim, 1)
-    if dim < -bound or dim >= bound:
-        raise IndexError(
-            f"Dimension out of range (expected to be in range of [{-bound}, {bound - 1}], but got {dim})"
-        )
-    return dim % bound
-
-
-Device  # re-exported for type hints in sibling modules

@@ -4,7 +4,6 @@ __all__ = ["Adam"]
 
 import math
 
-from ..core.autograd.grad_mode import state as grad_state
 from ..core.factories import zeros_like
 from ..core.ops.elementwise import maximum
 from .optimizer import Optimizer, scalar
@@ -51,18 +50,6 @@ class Adam(Optimizer):
             raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
         if not 0.0 <= group["weight_decay"]:
             raise ValueError(f"Invalid weight_decay value: {group['weight_decay']}")
-
-    def step(self, closure=None):
-        """One Adam update of every parameter that has a ``.grad``; returns the closure's loss."""
-        loss = self._evaluate(closure)
-        previous = grad_state.enabled
-        grad_state.enabled = False
-        try:
-            for group in self.param_groups:
-                self._update_group(group)
-        finally:
-            grad_state.enabled = previous
-        return loss
 
     def _update_group(self, group):
         lr = scalar(group["lr"])

@@ -12,6 +12,7 @@ from collections import defaultdict
 from copy import deepcopy
 
 from ..core.autograd.grad_mode import enable_grad
+from ..core.autograd.grad_mode import state as grad_state
 from ..core.factories import to_device
 from ..core.op import cast
 from ..core.tensor import Tensor
@@ -141,8 +142,23 @@ class Optimizer:
                     grad.zero_()
 
     def step(self, closure=None):
-        """Update the parameters once from their ``.grad``; ``closure`` re-evaluates and returns the loss."""
-        raise NotImplementedError(f"{type(self).__name__} does not implement step()")
+        """Update the parameters once from their ``.grad``; ``closure`` re-evaluates and returns the loss.
+
+        Runs ``_update_group`` for each parameter group without recording gradients;
+        an optimizer either implements ``_update_group`` or overrides ``step``.
+        """
+        loss = self._evaluate(closure)
+        previous = grad_state.enabled
+        grad_state.enabled = False
+        try:
+            for group in self.param_groups:
+                self._update_group(group)
+        finally:
+            grad_state.enabled = previous
+        return loss
+
+    def _update_group(self, group):
+        raise NotImplementedError(f"{type(self).__name__} implements neither step() nor _update_group()")
 
     def _evaluate(self, closure):
         if closure is None:

@@ -2,7 +2,6 @@
 
 __all__ = ["RMSprop"]
 
-from ..core.autograd.grad_mode import state as grad_state
 from ..core.factories import zeros_like
 from .optimizer import Optimizer, scalar
 
@@ -45,18 +44,6 @@ class RMSprop(Optimizer):
             raise ValueError(f"Invalid weight_decay value: {group['weight_decay']}")
         if not 0.0 <= group["alpha"]:
             raise ValueError(f"Invalid alpha value: {group['alpha']}")
-
-    def step(self, closure=None):
-        """One RMSprop update of every parameter that has a ``.grad``; returns the closure's loss."""
-        loss = self._evaluate(closure)
-        previous = grad_state.enabled
-        grad_state.enabled = False
-        try:
-            for group in self.param_groups:
-                self._update_group(group)
-        finally:
-            grad_state.enabled = previous
-        return loss
 
     def _update_group(self, group):
         lr = scalar(group["lr"])

@@ -2,7 +2,6 @@
 
 __all__ = ["SGD"]
 
-from ..core.autograd.grad_mode import state as grad_state
 from .optimizer import Optimizer, scalar
 
 
@@ -46,18 +45,6 @@ class SGD(Optimizer):
             raise ValueError(f"Invalid momentum value: {group['momentum']}")
         if group["weight_decay"] < 0.0:
             raise ValueError(f"Invalid weight_decay value: {group['weight_decay']}")
-
-    def step(self, closure=None):
-        """One SGD update of every parameter that has a ``.grad``; returns the closure's loss."""
-        loss = self._evaluate(closure)
-        previous = grad_state.enabled
-        grad_state.enabled = False
-        try:
-            for group in self.param_groups:
-                self._update_group(group)
-        finally:
-            grad_state.enabled = previous
-        return loss
 
     def _update_group(self, group):
         lr = scalar(group["lr"])
