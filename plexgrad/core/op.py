@@ -274,7 +274,10 @@ def _record_binary(rule, input, other, result, save_inputs, save_output):
     saved = ()
     scalars = None
     if save_inputs:
-        saved = tuple(operand for operand in (input, other) if isinstance(operand, Tensor))
+        if input_is_tensor:
+            saved = (input, other) if other_is_tensor else (input,)
+        else:
+            saved = (other,)
         scalars = (None if input_is_tensor else input, None if other_is_tensor else other)
     edges = (_edge(input) if input_is_tensor else None, _edge(other) if other_is_tensor else None)
     node = Node(rule, edges, saved, shapes, scalars)

@@ -70,7 +70,7 @@ def run_backward(roots, retain_graph, create_graph, capture=None):
             if node.hooks:
                 for hook in node.hooks:
                     hook(input_grads, (grad,))
-            if not retain_graph:
+            if not retain_graph and (node.saved or node.output_data is not None):
                 node.release()
             for edge, input_grad in zip(node.edges, input_grads):
                 if edge is None:
@@ -87,7 +87,11 @@ def run_backward(roots, retain_graph, create_graph, capture=None):
                         else:
                             _skip_subgraph(edge, counts, buffers, ready)
                 elif input_grad is not None:
-                    _add_leaf(leaf_buffers, edge, input_grad)
+                    entry = leaf_buffers.get(id(edge))
+                    if entry is None:
+                        leaf_buffers[id(edge)] = [edge, input_grad]
+                    else:
+                        entry[1] = entry[1] + input_grad
 
         if capture is not None:
             results = []
