@@ -2,7 +2,8 @@
 
 Run: python benchmarks/overhead.py [--repeats 15] [--number 2000]
 
-Times are medians over repeats of the mean time per call; ratios compare plexgrad on
+Times are medians over repeats of the mean time per call, the peers timed round-robin
+within each repeat so that load changes affect them alike; ratios compare plexgrad on
 cpu with torch (and with raw numpy), and plexgrad on jax with raw jax.numpy.  Peers
 that are not installed are left out of the table.
 """
@@ -19,10 +20,16 @@ SIZE = 10
 MATRIX = 4
 
 
-def _median_us(statement, number, repeats):
-    timer = timeit.Timer(statement)
-    timer.timeit(max(number // 10, 10))  # warm up (caches, jit)
-    return statistics.median(t / number * 1e6 for t in timer.repeat(repeats, number))
+def _interleaved_medians_us(statements, number, repeats):
+    """Median us per call of each statement, timing them round-robin so load changes hit all alike."""
+    timers = {name: timeit.Timer(statement) for name, statement in statements.items()}
+    for timer in timers.values():
+        timer.timeit(max(number // 10, 10))  # warm up (caches, jit)
+    samples = {name: [] for name in timers}
+    for _ in range(repeats):
+        for name, timer in timers.items():
+            samples[name].append(timer.timeit(number) / number * 1e6)
+    return {name: statistics.median(values) for name, values in samples.items()}
 
 
 def plexgrad_cases(device, requires_grad):
@@ -135,7 +142,8 @@ def main():
             suites["jax.numpy"] = jax_cases(requires_grad)
         for name in suites["plexgrad cpu"]:
             number = arguments.number // 10 if "bwd" in name else arguments.number
-            times = {column: _median_us(suites[column][name], number, arguments.repeats) for column in columns}
+            times = _interleaved_medians_us({column: suites[column][name] for column in columns}, number,
+                                            arguments.repeats)
             row = f"{name:<28}{'yes' if requires_grad else 'no':<6}" + "".join(
                 f"{times[column]:>14.2f}" for column in columns)
             ratios = []
