@@ -124,8 +124,8 @@ def _check_tensor(op_name, name, value):
         raise TypeError(f"{op_name}(): argument '{name}' must be Tensor, not {type(value).__name__}")
 
 
-def conv_arguments(op_name, spatial, input, weight, bias, stride, padding, dilation, groups):
-    """Check a convolution call like torch; return (stride, padding pairs, dilation, groups, batched)."""
+def _check_operands(op_name, spatial, input, weight, bias, weight_layout):
+    """Types, ranks and dtypes shared by every convolution; returns (input ndim, weight shape)."""
     _check_tensor(op_name, "input", input)
     _check_tensor(op_name, "weight", weight)
     if bias is not None:
@@ -136,9 +136,15 @@ def conv_arguments(op_name, spatial, input, weight, bias, stride, padding, dilat
                            f"but got input of size: {list(input._data.shape)}")
     weight_shape = list(weight._data.shape)
     if len(weight_shape) != spatial + 2:
-        raise RuntimeError(f"{op_name}: expected a {spatial + 2}D weight (out_channels, in_channels/groups, "
-                           f"kernel size...), but got weight of size {weight_shape}")
+        raise RuntimeError(f"{op_name}: expected a {spatial + 2}D weight ({weight_layout}, kernel size...), "
+                           f"but got weight of size {weight_shape}")
     check_floating(op_name, input, weight, bias)
+    return ndim, weight_shape
+
+
+def conv_arguments(op_name, spatial, input, weight, bias, stride, padding, dilation, groups):
+    """Check a convolution call like torch; return (stride, padding pairs, dilation, groups, batched)."""
+    ndim, weight_shape = _check_operands(op_name, spatial, input, weight, bias, "out_channels, in_channels/groups")
     stride = spatial_tuple(stride, spatial, "stride", op_name)
     dilation = spatial_tuple(dilation, spatial, "dilation", op_name)
     if isinstance(groups, bool) or not isinstance(groups, int):
@@ -223,19 +229,7 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
 # ---- transposed convolution: the input gradient of conv2d, as a layer ------------------------
 def _transpose_arguments(op_name, spatial, input, weight, bias, stride, padding, output_padding, groups, dilation):
-    _check_tensor(op_name, "input", input)
-    _check_tensor(op_name, "weight", weight)
-    if bias is not None:
-        _check_tensor(op_name, "bias", bias)
-    ndim = input._data.ndim
-    if ndim not in (spatial + 1, spatial + 2):
-        raise RuntimeError(f"Expected {spatial + 1}D (unbatched) or {spatial + 2}D (batched) input to {op_name}, "
-                           f"but got input of size: {list(input._data.shape)}")
-    weight_shape = list(weight._data.shape)
-    if len(weight_shape) != spatial + 2:
-        raise RuntimeError(f"{op_name}: expected a {spatial + 2}D weight (in_channels, out_channels/groups, "
-                           f"kernel size...), but got weight of size {weight_shape}")
-    check_floating(op_name, input, weight, bias)
+    ndim, weight_shape = _check_operands(op_name, spatial, input, weight, bias, "in_channels, out_channels/groups")
     stride = spatial_tuple(stride, spatial, "stride", op_name)
     padding = spatial_tuple(padding, spatial, "padding", op_name)
     output_padding = spatial_tuple(output_padding, spatial, "output_padding", op_name)
