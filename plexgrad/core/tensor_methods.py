@@ -1,6 +1,6 @@
 """Binds the op functions onto ``Tensor`` as methods and operators (a bare table)."""
 
-__all__ = ["bind"]
+__all__ = ["bind", "parse_to_arguments"]
 
 from . import dtypes
 from .device import device as Device
@@ -19,8 +19,8 @@ def _reverse(function):
     return reflected
 
 
-def _to(self, *args, **kwargs):
-    """``to(device)``, ``to(dtype)``, ``to(device, dtype)``, ``to(other)``; copies only when needed."""
+def parse_to_arguments(args, kwargs):
+    """``(device, dtype, copy)`` from ``to(...)``'s arguments (shared by Tensor.to and Module.to)."""
     target_device = kwargs.pop("device", None)
     target_dtype = kwargs.pop("dtype", None)
     copy = kwargs.pop("copy", False)
@@ -42,11 +42,19 @@ def _to(self, *args, **kwargs):
             continue
         else:
             raise TypeError(f"to() received an invalid argument {argument!r}: expected a device, dtype or tensor")
+    if target_dtype is not None:
+        target_dtype = dtypes.as_dtype(target_dtype)
+    return target_device, target_dtype, copy
+
+
+def _to(self, *args, **kwargs):
+    """``to(device)``, ``to(dtype)``, ``to(device, dtype)``, ``to(other)``; copies only when needed."""
+    target_device, target_dtype, copy = parse_to_arguments(args, kwargs)
     result = self
     if target_device is not None:
         result = to_device(result, resolve_device(target_device))
     if target_dtype is not None:
-        result = cast(result, dtypes.as_dtype(target_dtype))
+        result = cast(result, target_dtype)
     if copy and result is self:
         result = shape.clone(self)
     return result

@@ -13,6 +13,7 @@ from collections import OrderedDict, namedtuple
 from ...core import dtypes
 from ...core.autograd.grad_mode import no_grad
 from ...core.tensor import Tensor
+from ...core.tensor_methods import parse_to_arguments
 from ..parameter import Buffer, Parameter
 
 
@@ -425,7 +426,7 @@ class Module:
     def to(self, *args, **kwargs):
         """Move and/or cast parameters and buffers: ``to(device)``, ``to(dtype)``, ``to(device, dtype)``,
         ``to(tensor)``.  Parameters keep their identity; only floating tensors change dtype."""
-        device, dtype = _parse_to(args, kwargs)
+        device, dtype, _ = parse_to_arguments(args, kwargs)
         if dtype is not None and dtype.category != dtypes.FLOATING:
             raise TypeError(f"nn.Module.to only accepts floating point dtypes, but got desired dtype={dtype}")
 
@@ -593,27 +594,3 @@ class Module:
             else:
                 text += "\n  " + "\n  ".join(lines) + "\n"
         return text + ")"
-
-
-def _parse_to(args, kwargs):
-    from ...core.device import device as Device
-    device = kwargs.pop("device", None)
-    dtype = kwargs.pop("dtype", None)
-    kwargs.pop("non_blocking", None)
-    kwargs.pop("memory_format", None)
-    if kwargs:
-        raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
-    for argument in args:
-        if isinstance(argument, Tensor):
-            device, dtype = argument.device, argument.dtype
-        elif isinstance(argument, dtypes.dtype):
-            dtype = argument
-        elif isinstance(argument, str) and argument.replace("torch.", "") in dtypes._BY_NAME:
-            dtype = dtypes.as_dtype(argument)
-        elif isinstance(argument, (str, Device, int)) and not isinstance(argument, bool):
-            device = argument
-        elif argument is not None:
-            raise TypeError(f"to() received an invalid argument {argument!r}: expected a device, dtype or tensor")
-    if isinstance(dtype, str):
-        dtype = dtypes.as_dtype(dtype)
-    return device, dtype
