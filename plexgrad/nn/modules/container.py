@@ -18,6 +18,14 @@ def _index(index, length, kind):
     return index % length
 
 
+def _renumber(container):
+    """Name the children 0..n-1 again after a deletion, as torch does."""
+    modules = list(container._modules.values())
+    container._modules.clear()
+    for position, module in enumerate(modules):
+        container._modules[str(position)] = module
+
+
 class Sequential(Module):
     """Modules applied one after another: ``Sequential(nn.Linear(4, 8), nn.ReLU())`` or from an OrderedDict."""
 
@@ -51,11 +59,7 @@ class Sequential(Module):
                 delattr(self, key)
         else:
             delattr(self, list(self._modules)[_index(index, len(self), "Sequential")])
-        # keep numbering consistent, as torch does
-        modules = list(self._modules.values())
-        self._modules.clear()
-        for position, module in enumerate(modules):
-            self._modules[str(position)] = module
+        _renumber(self)
 
     def __len__(self):
         return len(self._modules)
@@ -126,10 +130,7 @@ class ModuleList(Module):
                 delattr(self, key)
         else:
             delattr(self, str(_index(index, len(self), "ModuleList")))
-        modules = list(self._modules.values())
-        self._modules.clear()
-        for position, module in enumerate(modules):
-            self._modules[str(position)] = module
+        _renumber(self)
 
     def __len__(self):
         return len(self._modules)
