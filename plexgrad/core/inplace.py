@@ -8,7 +8,7 @@ the target takes over the result's autograd history.
 """
 
 __all__ = ["assign_in_place", "check_in_place", "snapshot", "in_place", "make_in_place_method",
-           "accumulate_into", "fast_binary_in_place"]
+           "accumulate_into", "fast_binary_in_place", "direct_kernels", "bump_version"]
 
 from .autograd.grad_mode import state as grad_state
 from .op import Rule, cast, record
@@ -232,6 +232,7 @@ def accumulate_into(target, value):
 
 
 _NUMBERS = (int, float, bool)
+_SCALED_SIGNS = {"add_": 1, "sub_": -1}  # kernels that "add_scaled_" (d += alpha * s) can replace
 
 
 def fast_binary_in_place(general, kernel_name, true_division=False):
@@ -265,6 +266,14 @@ def fast_binary_in_place(general, kernel_name, true_division=False):
         if alpha != 1:
             if type(alpha) not in _NUMBERS or _scalar_result(dtype, alpha) is not dtype:
                 return general(self, other, *args, **kwargs)
+            scaled_kernel = backend.kernels.get("add_scaled_") if kernel_name in _SCALED_SIGNS else None
+            if scaled_kernel is not None and value is not other:
+                try:
+                    scaled_kernel(data, value, alpha * _SCALED_SIGNS[kernel_name])
+                except ValueError:
+                    return general(self, other, *args, **kwargs)
+                _version_owner(self)._storage_version += 1
+                return self
             value = value * alpha
         try:
             kernel(data, value)
@@ -276,3 +285,33 @@ def fast_binary_in_place(general, kernel_name, true_division=False):
     method.__qualname__ = getattr(general, "__qualname__", general.__name__)
     method.__doc__ = general.__doc__
     return method
+
+
+def direct_kernels(tensors, names):
+    """The backend's in-place kernels ``names`` when they may write straight into ``tensors``' arrays.
+
+    That is: one device of a mutable backend that has every kernel, one dtype, arrays
+    owned by their tensors (not views into another array), and nothing to record (no
+    tensor requires grad while autograd records).  Optimizers and running statistics
+    use this for their updates; otherwise ``None`` (use Tensor methods).
+    """
+    first = tensors[0]
+    if grad_state.enabled:
+        for tensor in tensors:
+            if tensor._requires_grad:
+                return None
+    backend = backend_for_type(first._device.type)
+    kernels = backend.kernels
+    found = tuple(kernels.get(name) for name in names)
+    if None in found:
+        return None
+    for tensor in tensors:
+        if (tensor._device is not first._device or tensor._dtype is not first._dtype
+                or backend.owned(tensor._data) is not tensor._data):
+            return None
+    return found
+
+
+def bump_version(tensor):
+    """Count an in-place write done by a kernel directly (see ``direct_kernels``)."""
+    _version_owner(tensor)._storage_version += 1

@@ -2,6 +2,7 @@
 
 __all__ = ["SGD"]
 
+from ..core.inplace import bump_version, direct_kernels
 from .optimizer import Optimizer, scalar
 
 
@@ -58,6 +59,10 @@ class SGD(Optimizer):
             grad = param._grad
             if grad is None:
                 continue
+            if not (maximize or weight_decay or nesterov) and momentum != 0 and type(lr) in (int, float):
+                buffer = state[param].get("momentum_buffer") if param in state else None
+                if buffer is not None and self._direct_momentum_step(param, grad, buffer, lr, momentum, dampening):
+                    continue
             if maximize:
                 grad = -grad
             if weight_decay != 0:
@@ -71,3 +76,22 @@ class SGD(Optimizer):
                     buffer.mul_(momentum).add_(grad, alpha=1 - dampening)
                 grad = grad + buffer * momentum if nesterov else buffer
             param.sub_(grad, alpha=lr)
+
+    @staticmethod
+    def _direct_momentum_step(param, grad, buffer, lr, momentum, dampening):
+        """The plain momentum update as three in-place kernel calls on mutable backends; False if not possible."""
+        kernels = direct_kernels((param, grad, buffer), _MOMENTUM_KERNELS)
+        shape = param._data.shape
+        if (kernels is None or not param._dtype.is_floating_point or grad._data.shape != shape
+                or buffer._data.shape != shape):
+            return False
+        multiply_into, add_scaled_into = kernels
+        multiply_into(buffer._data, momentum)
+        add_scaled_into(buffer._data, grad._data, 1 - dampening)
+        add_scaled_into(param._data, buffer._data, -lr)
+        bump_version(buffer)
+        bump_version(param)
+        return True
+
+
+_MOMENTUM_KERNELS = ("mul_", "add_scaled_")

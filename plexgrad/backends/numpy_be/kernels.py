@@ -2,6 +2,8 @@
 
 __all__ = ["build_backend"]
 
+import threading
+
 import numpy
 
 from ...core import dtypes
@@ -101,6 +103,54 @@ def add_into(destination, source):
     _add(destination, source, out=destination)
 
 
+_multiply = numpy.multiply
+_matmul = numpy.matmul
+_may_share_memory = numpy.may_share_memory
+_CHUNK = 1 << 18  # elements per pass of add_scaled_into: a 1 MiB float32 scratch buffer per thread
+_SMALL = 1 << 12  # below this a temporary is cheaper than the chunk loop
+_scratch = threading.local()
+
+
+def add_scaled_into(destination, source, alpha):
+    """``destination += alpha * source`` (an axpy) without a temporary the size of ``destination``.
+
+    numpy has no fused multiply-add, and a full-size temporary per call (one per
+    parameter per optimizer step) makes glibc return and re-fault pages every step.
+    Equal-shaped contiguous operands go through a small per-thread scratch buffer in
+    chunks; anything else takes the plain two-ufunc route.
+    """
+    if alpha == 1:
+        _add(destination, source, out=destination)
+        return
+    size = destination.size
+    if (type(source) is not numpy.ndarray or source.shape != destination.shape or source.dtype != destination.dtype
+            or not destination.flags.c_contiguous or not source.flags.c_contiguous or size <= _SMALL
+            or _may_share_memory(destination, source)):
+        _add(destination, _multiply(source, alpha), out=destination)
+        return
+    buffers = getattr(_scratch, "buffers", None)
+    if buffers is None:
+        buffers = _scratch.buffers = {}
+    buffer = buffers.get(destination.dtype)
+    if buffer is None:
+        buffer = buffers[destination.dtype] = numpy.empty(_CHUNK, destination.dtype)
+    flat_destination = destination.reshape(-1)
+    flat_source = source.reshape(-1)
+    for start in range(0, size, _CHUNK):
+        target = flat_destination[start:start + _CHUNK]
+        part = buffer[:target.size]
+        _multiply(flat_source[start:start + _CHUNK], alpha, out=part)
+        _add(target, part, out=target)
+
+
+def linear(x, weight, bias):
+    """``x @ weight.T + bias``, adding the bias into the fresh product instead of a new array."""
+    result = _matmul(x, weight.T)
+    if bias is not None:
+        _add(result, bias, out=result)
+    return result
+
+
 def _in_place(ufunc):
     def kernel(destination, source):
         ufunc(destination, source, out=destination)
@@ -112,7 +162,8 @@ def build_backend():
     kernels["index_put_"] = index_put_
     kernels.update({"sum": fast_sum, "relu": fast_relu, "expand": fast_expand, "add_": add_into,
                     "sub_": _in_place(numpy.subtract), "mul_": _in_place(numpy.multiply),
-                    "div_": _in_place(numpy.true_divide)})
+                    "div_": _in_place(numpy.true_divide), "add_scaled_": add_scaled_into,
+                    "linear": linear})
     return Backend(
         "numpy", ("cpu",), kernels,
         from_host=from_host, to_host=to_host, native_dtype=native_dtype, dtype_of=dtype_of,
