@@ -328,3 +328,9 @@ def _window_kernel(name):
 
 BUILDERS.update({name: _window_kernel(name) for name in WINDOW_OP_NAMES})
 OP_NAMES = OP_NAMES | WINDOW_OP_NAMES
+
+# ---- optional fused kernels for batch norm and cross entropy (see fused_kernels.py) ----
+from .fused_kernels import FUSED_BUILDERS  # noqa: E402
+
+BUILDERS.update(FUSED_BUILDERS)
+OP_NAMES = OP_NAMES | frozenset(FUSED_BUILDERS)

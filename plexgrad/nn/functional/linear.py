@@ -7,6 +7,7 @@ is three products, instead of the transpose, matmul and add nodes of the composi
 __all__ = ["linear", "bilinear"]
 
 from ...core.autograd.grad_mode import state as grad_state
+from ...core.dispatch import backend_for_type
 from ...core.op import Rule, record
 from ...core.tensor import Tensor, make_tensor
 
@@ -14,6 +15,15 @@ from ...core.tensor import Tensor, make_tensor
 def _linear_backward(node, grad):
     saved = node.saved_tensors
     input, weight = saved[0], saved[1]
+    edges = node.edges
+    if not grad_state.enabled and grad._dtype is input._dtype:
+        device = grad._device
+        kernel = backend_for_type(device.type).kernels.get("linear_backward")
+        if kernel is not None:
+            dtype = grad._dtype
+            return tuple(None if data is None else make_tensor(data, dtype, device) for data in kernel(
+                grad._data, input._data, weight._data, edges[0] is not None, edges[1] is not None,
+                len(edges) > 2 and edges[2] is not None))
     grad_input = grad @ weight if node.edges[0] is not None else None
     grad_weight = grad.t() @ input if node.edges[1] is not None else None
     grad_bias = grad.sum(0) if len(node.edges) > 2 and node.edges[2] is not None else None
@@ -45,9 +55,15 @@ def linear(input, weight, bias=None):
     leading = tuple(input.shape[:-1])
     if len(leading) != 1:
         input = input.reshape(-1, input.shape[-1])
-    output = _detached(input) @ _detached(weight).t()
-    if bias is not None:
-        output = output + _detached(bias)
+    device = input._device
+    kernel = backend_for_type(device.type).kernels.get("linear")
+    if kernel is not None:
+        output = make_tensor(kernel(input._data, weight._data, None if bias is None else bias._data),
+                             input._dtype, device)
+    else:
+        output = _detached(input) @ _detached(weight).t()
+        if bias is not None:
+            output = output + _detached(bias)
     if grad_state.enabled and (input._requires_grad or weight._requires_grad
                                or bias is not None and bias._requires_grad):
         inputs = (input, weight) if bias is None else (input, weight, bias)

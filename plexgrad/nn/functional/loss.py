@@ -14,6 +14,8 @@ import warnings
 
 from ...core import dtypes
 from ...core.autograd.grad_mode import state as grad_state
+from ...core.dispatch import backend_for_type
+from ...core.factories import arange
 from ...core.op import Rule, record
 from ...core.ops import activation as act, elementwise as ew
 from ...core.tensor import Tensor, make_tensor
@@ -221,6 +223,13 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     for label, value in (("input", input), ("target", target)):
         if not isinstance(value, Tensor):
             raise TypeError(f"cross_entropy(): argument '{label}' must be Tensor, not {type(value).__name__}")
+    if (weight is None and label_smoothing == 0.0 and reduction != "none" and input.dim() == 2
+            and target.dim() == 1 and target.shape[0] == input.shape[0] > 0 and target._dtype in _INDEX_DTYPES
+            and input._dtype.is_floating_point and target._device is input._device
+            and not 0 <= ignore_index < input.shape[1]):
+        loss = _fused_cross_entropy(input, target, reduction)
+        if loss is not None:
+            return loss
     class_dim = 0 if input.dim() == 1 else 1
     log_probabilities = act.log_softmax(input, class_dim)
     if target.is_floating_point():
@@ -247,6 +256,39 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     elif unbatched:
         smooth = smooth.squeeze(0)
     return loss * (1 - label_smoothing) + smooth * (label_smoothing / classes)
+
+
+def _cross_entropy_backward(node, grad):
+    target, probabilities, scale = node.params
+    device = grad._device
+    if grad_state.enabled:  # create_graph: softmax(input) - one_hot(target), differentiable again
+        input = node.saved_tensors[0]
+        classes = arange(input.shape[1], device=device)
+        one_hot = (classes == target.unsqueeze(1)).to(input._dtype)
+        return ((act.softmax(input, 1) - one_hot) * (grad * scale),)
+    kernel = backend_for_type(device.type).kernels["cross_entropy_indices_backward"]
+    return (make_tensor(kernel(probabilities, target._data, grad._data, scale), grad._dtype, device),)
+
+
+_CROSS_ENTROPY = Rule("NllLossBackward0", _cross_entropy_backward)
+
+
+def _fused_cross_entropy(input, target, reduction):
+    """Class-index cross entropy of ``(N, C)`` logits in one kernel (log-softmax, pick, reduce) and one
+    graph node, when the backend has the kernel; ``None`` sends the caller down the general path."""
+    device = input._device
+    kernel = backend_for_type(device.type).kernels.get("cross_entropy_indices")
+    if kernel is None:
+        return None
+    scale = 1.0 / input.shape[0] if reduction == "mean" else 1.0
+    fused = kernel(input._data, target._data, scale)
+    if fused is None:  # a target outside [0, C): the general path says which
+        return None
+    loss, probabilities = fused
+    loss = make_tensor(loss, input._dtype, device)
+    if grad_state.enabled and input._requires_grad:
+        record(_CROSS_ENTROPY, (input,), loss, (input,), (target, probabilities, scale))
+    return loss
 
 
 def _class_shape(input):

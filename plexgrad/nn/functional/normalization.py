@@ -8,6 +8,8 @@ a few times.
 __all__ = ["batch_norm", "layer_norm", "group_norm"]
 
 from ...core.autograd.grad_mode import no_grad, state as grad_state
+from ...core.dispatch import backend_for_type
+from ...core.inplace import bump_version, direct_kernels
 from ...core.op import Rule, record
 from ...core.tensor import Tensor, make_tensor
 
@@ -36,15 +38,13 @@ def _check_batch_norm_input(input, running_mean, weight, training):
                              f"{input.shape}")
 
 
-def _batch_norm_backward(node, grad):
-    input, normalized, inverse_std = node.saved_tensors[:3]
-    weight = node.saved_tensors[3] if len(node.saved_tensors) > 3 else None
-    dims, shape, eps = node.params
-    if grad_state.enabled:  # create_graph: rebuild the statistics from the graph-connected input
-        mean = input.mean(dims, keepdim=True)
-        centered = input - mean
-        inverse_std = ((centered * centered).mean(dims, keepdim=True) + eps).rsqrt()
-        normalized = centered * inverse_std
+def _composite_batch_norm_backward(input, grad, weight, dims, shape, eps, edges):
+    """First- or higher-order batch-norm gradients from plexgrad ops (recomputes the statistics from
+    ``input``, so under ``create_graph`` the result stays connected to it)."""
+    mean = input.mean(dims, keepdim=True)
+    centered = input - mean
+    inverse_std = ((centered * centered).mean(dims, keepdim=True) + eps).rsqrt()
+    normalized = centered * inverse_std
     count = input.numel() // input.shape[1]
     grad_bias = grad.sum(dims)
     grad_weight = (grad * normalized).sum(dims)
@@ -53,10 +53,28 @@ def _batch_norm_backward(node, grad):
     scale = inverse_std.reshape(-1) if weight is None else inverse_std.reshape(-1) * weight
     grad_input = (grad * scale.reshape(shape) - (scale * grad_bias * (1.0 / count)).reshape(shape)
                   - normalized * (scale * grad_weight * (1.0 / count)).reshape(shape))
-    edges = node.edges
     return (grad_input if edges[0] is not None else None,
             grad_weight if len(edges) > 1 and edges[1] is not None else None,
             grad_bias if len(edges) > 2 and edges[2] is not None else None)
+
+
+def _batch_norm_backward(node, grad):
+    saved = node.saved_tensors
+    input = saved[0]
+    weight = saved[1] if len(saved) > 1 else None
+    dims, shape, eps, centered, inverse_std = node.params
+    edges = node.edges
+    if grad_state.enabled or centered is None:  # create_graph, or a backend without the fused kernel
+        return _composite_batch_norm_backward(input, grad, weight, dims, shape, eps, edges)
+    device = grad._device
+    kernel = backend_for_type(device.type).kernels["batch_norm_backward"]
+    grad_input, grad_weight, grad_bias = kernel(grad._data, centered, inverse_std,
+                                                None if weight is None else weight._data, dims, shape,
+                                                edges[0] is not None)
+    dtype = grad._dtype
+    return (None if grad_input is None else make_tensor(grad_input, dtype, device),
+            make_tensor(grad_weight, dtype, device) if len(edges) > 1 and edges[1] is not None else None,
+            make_tensor(grad_bias, dtype, device) if len(edges) > 2 and edges[2] is not None else None)
 
 
 _BATCH_NORM = Rule("NativeBatchNormBackward0", _batch_norm_backward)
@@ -66,30 +84,65 @@ def _detached(tensor):
     return None if tensor is None else make_tensor(tensor._data, tensor._dtype, tensor._device)
 
 
+def _fused_kernel(input, weight, bias):
+    """The backend's ``batch_norm_train`` kernel when it has one and the operands allow it."""
+    if not input._dtype.is_floating_point:
+        return None
+    for other in (weight, bias):
+        if other is not None and (other._device is not input._device or other._dtype is not input._dtype):
+            return None
+    return backend_for_type(input._device.type).kernels.get("batch_norm_train")
+
+
 def _batch_statistics_forward(input, weight, bias, eps):
-    """Normalize with the batch's statistics; one graph node for input, weight and bias."""
+    """Normalize with the batch's statistics; one graph node for input, weight and bias.
+
+    Returns the output and the batch mean and biased variance, flat per channel.
+    """
     dims = (0,) + tuple(range(2, input.dim()))
     shape = _channel_shape(input)
-    data = _detached(input)
-    mean = data.mean(dims, keepdim=True)
-    centered = data - mean
-    variance = (centered * centered).mean(dims, keepdim=True)
-    inverse_std = (variance + eps).rsqrt()
-    normalized = centered * inverse_std
-    output = normalized
-    if weight is not None:
-        output = output * _detached(weight).reshape(shape)
-    if bias is not None:
-        output = output + _detached(bias).reshape(shape)
-    elif output is normalized:
-        output = normalized * 1
+    kernel = _fused_kernel(input, weight, bias)
+    centered = inverse_std = None
+    if kernel is not None:
+        device, dtype = input._device, input._dtype
+        output, centered, inverse_std, mean, variance = kernel(
+            input._data, None if weight is None else weight._data, None if bias is None else bias._data, eps,
+            dims, shape)
+        output = make_tensor(output, dtype, device)
+        mean, variance = make_tensor(mean, dtype, device), make_tensor(variance, dtype, device)
+    else:
+        data = _detached(input)
+        mean = data.mean(dims, keepdim=True)
+        centered_tensor = data - mean
+        variance = (centered_tensor * centered_tensor).mean(dims, keepdim=True)
+        output = centered_tensor * (variance + eps).rsqrt()
+        if weight is not None:
+            output = output * _detached(weight).reshape(shape)
+        if bias is not None:
+            output = output + _detached(bias).reshape(shape)
+        mean, variance = mean.reshape(-1), variance.reshape(-1)
     if grad_state.enabled and (input._requires_grad or weight is not None and weight._requires_grad
                                or bias is not None and bias._requires_grad):
         # placeholders keep the edge positions: (input, weight, bias)
-        inputs = (input, weight, bias)
-        saved = (input, normalized, inverse_std) + ((weight,) if weight is not None else ())
-        record(_BATCH_NORM, inputs, output, saved, (dims, shape, eps))
+        saved = (input,) if weight is None else (input, weight)
+        record(_BATCH_NORM, (input, weight, bias), output, saved, (dims, shape, eps, centered, inverse_std))
     return output, mean, variance
+
+
+def _update_running(running, batch, momentum, correction):
+    """``running = (1 - momentum) * running + momentum * correction * batch``, in place."""
+    kernels = direct_kernels((running, batch), _RUNNING_KERNELS)
+    if kernels is None or running._data.shape != batch._data.shape:
+        with no_grad():
+            running.mul_(1 - momentum).add_(batch, alpha=momentum * correction)
+        return
+    multiply_into, add_scaled_into = kernels
+    multiply_into(running._data, 1 - momentum)
+    add_scaled_into(running._data, batch._data, momentum * correction)
+    bump_version(running)
+
+
+_RUNNING_KERNELS = ("mul_", "add_scaled_")
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1,
@@ -107,10 +160,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         output, mean, variance = _batch_statistics_forward(input, weight, bias, eps)
         if training and running_mean is not None and running_var is not None:
             count = input.numel() // input.shape[1]
-            with no_grad():
-                # running += momentum * (batch - running), with the unbiased batch variance
-                running_mean.add_((mean.reshape(-1) - running_mean) * momentum)
-                running_var.add_((variance.reshape(-1) * (count / (count - 1)) - running_var) * momentum)
+            _update_running(running_mean, mean, momentum, 1)
+            _update_running(running_var, variance, momentum, count / (count - 1))
         return output
     scale = (running_var + eps).rsqrt()
     if weight is not None:

@@ -1,0 +1,129 @@
+"""The optional fused kernels (linear, batch norm, cross entropy, add_scaled_, the SGD update)
+give what the composite of declared ops gives, on every backend; without them the core
+falls back to the composite, so a third-party backend never needs them."""
+
+import numpy as np
+import pytest
+
+import plexgrad
+import plexgrad.nn.functional as F
+from plexgrad.backends.fused_kernels import FUSED_BUILDERS
+from plexgrad.core.dispatch import backend_for_type
+from nn_reference import leaf, rng, to_numpy
+
+
+@pytest.fixture
+def without_fused(device, monkeypatch):
+    """A context in which the device's backend lacks every fused kernel (as a third-party one may)."""
+    kernels = backend_for_type(device).kernels
+
+    def remove():
+        for name in list(FUSED_BUILDERS) + ["add_scaled_"]:
+            monkeypatch.delitem(kernels, name, raising=False)
+    return remove
+
+
+def _run(function, arrays, device, upstream_seed=5):
+    tensors = [leaf(a, device) for a in arrays]
+    output = function(*tensors)
+    upstream = rng(upstream_seed).standard_normal(tuple(output.shape))
+    output.backward(plexgrad.tensor(upstream, dtype=output.dtype, device=device))
+    return [to_numpy(output)] + [to_numpy(t.grad) for t in tensors]
+
+
+CASES = {
+    "linear": (lambda x, w, b: F.linear(x, w, b), [(6, 4), (3, 4), (3,)]),
+    "linear_batched": (lambda x, w, b: F.linear(x, w, b), [(2, 5, 4), (3, 4), (3,)]),
+    "batch_norm_2d": (lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True), [(6, 3), (3,), (3,)]),
+    "batch_norm_4d": (lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True), [(2, 3, 2, 2), (3,), (3,)]),
+    "cross_entropy": (lambda x: F.cross_entropy(x, plexgrad.tensor([0, 2, 1, 2, 3], device=x.device)), [(5, 4)]),
+    "cross_entropy_sum": (lambda x: F.cross_entropy(x, plexgrad.tensor([3, 0], device=x.device), reduction="sum"),
+                          [(2, 4)]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_fused_and_composite_paths_agree(device, without_fused, case):
+    function, shapes = CASES[case]
+    arrays = [rng(3).standard_normal(shape) for shape in shapes]
+    fused = _run(function, arrays, device)
+    without_fused()
+    composite = _run(function, arrays, device)
+    for ours, reference in zip(fused, composite):
+        np.testing.assert_allclose(ours, reference, rtol=1e-10, atol=1e-12)
+
+
+def test_fused_cross_entropy_matches_log_softmax_reference(device):
+    logits = rng(4).standard_normal((5, 3))
+    target = np.array([2, 0, 1, 1, 0])
+    x = leaf(logits, device)
+    loss = F.cross_entropy(x, plexgrad.tensor(target, device=device))
+    assert loss.grad_fn.name() == "NllLossBackward0"  # torch's name for the loss node
+    loss.backward()
+    shifted = logits - logits.max(1, keepdims=True)
+    log_probabilities = shifted - np.log(np.exp(shifted).sum(1, keepdims=True))
+    np.testing.assert_allclose(loss.item(), -log_probabilities[np.arange(5), target].mean(), rtol=1e-12)
+    expected = np.exp(log_probabilities)
+    expected[np.arange(5), target] -= 1
+    np.testing.assert_allclose(to_numpy(x.grad), expected / 5, rtol=1e-10)
+
+
+def test_fused_cross_entropy_leaves_bad_targets_and_ignore_index_to_the_general_path(device):
+    x = plexgrad.randn(3, 4, device=device)
+    with pytest.raises(IndexError, match="Target 7 is out of bounds"):
+        F.cross_entropy(x, plexgrad.tensor([0, 7, 1], device=device))
+    ignored = F.cross_entropy(x, plexgrad.tensor([0, -100, 1], device=device))
+    kept = F.cross_entropy(x[[0, 2]], plexgrad.tensor([0, 1], device=device))
+    np.testing.assert_allclose(ignored.item(), kept.item(), rtol=1e-6)
+    in_range_ignore = F.cross_entropy(x, plexgrad.tensor([0, 2, 1], device=device), ignore_index=2)
+    np.testing.assert_allclose(in_range_ignore.item(), kept.item(), rtol=1e-6)
+
+
+def test_fused_paths_differentiate_twice(device):
+    """create_graph goes through the composite rules, so second derivatives exist and agree."""
+    arrays = [rng(6).standard_normal((4, 3)), rng(7).standard_normal(3), rng(8).standard_normal(3)]
+    x, w, b = [leaf(a, device) for a in arrays]
+    target = plexgrad.tensor([0, 1, 2, 1], device=device)
+    loss = F.cross_entropy(F.batch_norm(F.linear(x, leaf(np.eye(3), device), b), None, None, w, None,
+                                        training=True), target)
+    gradients = plexgrad.autograd.grad(loss, (x, w, b), create_graph=True)
+    sum((g * g).sum() for g in gradients).backward()
+    for tensor in (x, w, b):
+        assert tensor.grad is not None and np.all(np.isfinite(to_numpy(tensor.grad)))
+
+
+def test_add_scaled_in_place_on_large_and_overlapping_arrays():
+    """add_(other, alpha=) goes through the chunked axpy kernel on cpu; it must equal x + alpha * y."""
+    generator = rng(9)
+    for size in (10, 5000, 300_000, 600_001):
+        x, y = generator.standard_normal(size).astype(np.float32), generator.standard_normal(size).astype(np.float32)
+        target = plexgrad.tensor(x)
+        target.add_(plexgrad.tensor(y), alpha=-0.25)
+        np.testing.assert_allclose(target.numpy(), x + np.float32(-0.25) * y, rtol=1e-6)
+        target.sub_(target, alpha=0.5)  # source and destination are one array
+        np.testing.assert_allclose(target.numpy(), (x + np.float32(-0.25) * y) * 0.5, rtol=1e-6)
+    base = plexgrad.arange(10.0)
+    base[1:].add_(base[:-1], alpha=2)  # overlapping views: the whole right-hand side is read first
+    np.testing.assert_array_equal(base.numpy(), np.r_[0, np.arange(1.0, 10) + 2 * np.arange(9.0)])
+    row = plexgrad.zeros(3, 5000)
+    row.add_(plexgrad.ones(5000), alpha=3)  # broadcast source
+    assert row.numpy().min() == row.numpy().max() == 3
+
+
+def test_sgd_momentum_update_bumps_versions_and_matches_the_formula(device):
+    weight = plexgrad.tensor(rng(10).standard_normal((3, 2)), requires_grad=True, device=device)
+    optimizer = plexgrad.optim.SGD([weight], lr=0.1, momentum=0.9, dampening=0.2)
+    expected = to_numpy(weight)
+    buffer = None
+    for step in range(3):
+        optimizer.zero_grad()
+        (weight * weight).sum().backward()
+        gradient = 2 * expected
+        buffer = gradient if buffer is None else 0.9 * buffer + 0.8 * gradient
+        expected = expected - 0.1 * buffer
+        optimizer.step()
+        np.testing.assert_allclose(to_numpy(weight), expected, rtol=1e-12)
+    saved = weight * weight  # saves weight for backward
+    optimizer.step()
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        saved.sum().backward()
