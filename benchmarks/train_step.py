@@ -1,7 +1,7 @@
 """Milliseconds per training step: the seeds' MLP (batch 64 and 512) and the small CNN.
 
 plexgrad on ``cpu`` and ``jax`` next to torch and a hand-written numpy step, side by side
-in one run (medians over repeats).  Ratios: plexgrad cpu / torch and plexgrad cpu / numpy.
+in one run (medians over repeats, the columns timed round-robin within each repeat).  Ratios: plexgrad cpu / torch and plexgrad cpu / numpy.
 
     python benchmarks/train_step.py [--repeats 7] [--steps 20] [--skip-cnn]
 """
@@ -79,16 +79,20 @@ class NumpyMLP:
         return loss
 
 
-def _median_ms(step, steps, repeats):
-    step()
-    step()
-    samples = []
+def _median_ms(steppers, steps, repeats):
+    """Median ms per step of each stepper, timed round-robin within every repeat (so a change in
+    machine load hits every column alike)."""
+    for step in steppers.values():
+        step()
+        step()
+    samples = {name: [] for name in steppers}
     for _ in range(repeats):
-        started = time.perf_counter()
-        for _ in range(steps):
-            step()
-        samples.append((time.perf_counter() - started) / steps * 1e3)
-    return statistics.median(samples)
+        for name, step in steppers.items():
+            started = time.perf_counter()
+            for _ in range(steps):
+                step()
+            samples[name].append((time.perf_counter() - started) / steps * 1e3)
+    return {name: statistics.median(values) for name, values in samples.items()}
 
 
 def plexgrad_step(model_name, batch, device):
@@ -165,7 +169,7 @@ def main():
     has_jax = importlib.util.find_spec("jax") is not None and not arguments.skip_jax
     if has_torch:
         import torch
-        torch.set_num_threads(os.cpu_count() or 1)
+        torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", os.cpu_count() or 1)))
     cases = [("mlp", 64), ("mlp", 512)] + ([] if arguments.skip_cnn else [("cnn", 64)])
     columns = ["plexgrad cpu"] + (["plexgrad jax"] if has_jax else []) + (["torch"] if has_torch else []) + \
         ["numpy by hand"]
@@ -174,13 +178,15 @@ def main():
           ("   cpu/torch" if has_torch else "") + "   cpu/numpy")
     for model_name, batch in cases:
         steps = max(arguments.steps // (4 if model_name == "cnn" else 1), 3)
-        timings = {"plexgrad cpu": _median_ms(plexgrad_step(model_name, batch, "cpu"), steps, arguments.repeats)}
+        steppers = {"plexgrad cpu": plexgrad_step(model_name, batch, "cpu")}
         if has_jax:
-            timings["plexgrad jax"] = _median_ms(plexgrad_step(model_name, batch, "jax"), steps, arguments.repeats)
+            steppers["plexgrad jax"] = plexgrad_step(model_name, batch, "jax")
         if has_torch:
-            timings["torch"] = _median_ms(torch_step(model_name, batch), steps, arguments.repeats)
-        timings["numpy by hand"] = _median_ms(numpy_step(batch), steps, arguments.repeats) \
-            if model_name == "mlp" else float("nan")
+            steppers["torch"] = torch_step(model_name, batch)
+        if model_name == "mlp":
+            steppers["numpy by hand"] = numpy_step(batch)
+        timings = _median_ms(steppers, steps, arguments.repeats)
+        timings.setdefault("numpy by hand", float("nan"))
         row = f"{model_name:<6}{batch:>6}" + "".join(f"{timings[c]:>15.3f}" for c in columns)
         if has_torch:
             row += f"{timings['plexgrad cpu'] / timings['torch']:>11.2f}x"
