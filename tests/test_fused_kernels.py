@@ -32,6 +32,7 @@ def _run(function, arrays, device, upstream_seed=5):
 
 
 CASES = {
+    "relu": (lambda x: plexgrad.relu(x * 2), [(4, 5)]),
     "linear": (lambda x, w, b: F.linear(x, w, b), [(6, 4), (3, 4), (3,)]),
     "linear_batched": (lambda x, w, b: F.linear(x, w, b), [(2, 5, 4), (3, 4), (3,)]),
     "batch_norm_2d": (lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True), [(6, 3), (3,), (3,)]),

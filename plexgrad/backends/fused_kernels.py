@@ -12,6 +12,8 @@ the composite.
     ``x @ weight.T + bias`` for a 2-d ``x`` (``bias`` may be ``None``).
 ``linear_backward(grad, x, weight, need_input, need_weight, need_bias)``
     ``(grad @ weight, grad.T @ x, grad.sum(0))``, each ``None`` where not needed.
+``relu_backward(grad, output)``
+    ``grad`` where ``output > 0``, else 0.
 ``batch_norm_train(x, weight, bias, eps, dims, shape)``
     ``(output, centered, inverse_std, mean, variance)``: ``mean`` and the biased
     ``variance`` flat per channel, ``centered`` and ``inverse_std`` for backward.
@@ -45,6 +47,12 @@ def _linear_backward(xp):
         return (matmul(grad, weight) if need_input else None, matmul(grad.T, x) if need_weight else None,
                 grad.sum(axis=0) if need_bias else None)
     return linear_backward
+
+
+def _relu_backward(xp):
+    def relu_backward(grad, output):
+        return grad * (output > 0)
+    return relu_backward
 
 
 def _batch_norm_train(xp):
@@ -106,6 +114,7 @@ def _cross_entropy_indices_backward(xp):
 FUSED_BUILDERS = {
     "linear": _linear,
     "linear_backward": _linear_backward,
+    "relu_backward": _relu_backward,
     "batch_norm_train": _batch_norm_train,
     "batch_norm_backward": _batch_norm_backward,
     "cross_entropy_indices": _cross_entropy_indices,

@@ -296,19 +296,21 @@ def direct_kernels(tensors, names):
     use this for their updates; otherwise ``None`` (use Tensor methods).
     """
     first = tensors[0]
-    if grad_state.enabled:
-        for tensor in tensors:
-            if tensor._requires_grad:
-                return None
-    backend = backend_for_type(first._device.type)
-    kernels = backend.kernels
-    found = tuple(kernels.get(name) for name in names)
-    if None in found:
-        return None
+    device, dtype = first._device, first._dtype
+    recording = grad_state.enabled
+    backend = backend_for_type(device.type)
+    owned = backend.owned
     for tensor in tensors:
-        if (tensor._device is not first._device or tensor._dtype is not first._dtype
-                or backend.owned(tensor._data) is not tensor._data):
+        if (tensor._device is not device or tensor._dtype is not dtype or recording and tensor._requires_grad
+                or owned(tensor._data) is not tensor._data):
             return None
+    kernels = backend.kernels
+    found = []
+    for name in names:
+        kernel = kernels.get(name)
+        if kernel is None:
+            return None
+        found.append(kernel)
     return found
 
 

@@ -18,7 +18,9 @@ import math
 
 from .. import dtypes
 from ..op import apply, binary, binary_operands, declare, promote_pair, cast, _scalar_result
-from ..tensor import Tensor
+from ..autograd.grad_mode import state as grad_state
+from ..dispatch import backend_for_type
+from ..tensor import Tensor, make_tensor
 from .. import op as _op
 
 
@@ -62,8 +64,21 @@ tan = _op.unary("tan", lambda node, grad: (grad * (node.saved_output() ** 2 + 1)
 tanh = _op.unary("tanh", lambda node, grad: (grad * (1 - node.saved_output() ** 2),), "float", save_output=True)
 sigmoid = _op.unary("sigmoid", lambda node, grad: (grad * node.saved_output() * (1 - node.saved_output()),),
                     "float", save_output=True, doc="Logistic sigmoid 1 / (1 + exp(-x)).")
-relu = _op.unary("relu", lambda node, grad: (grad * (node.saved_output() > 0),), save_output=True,
-                 doc="max(x, 0).")
+
+
+def _relu_backward(node, grad):
+    """``grad`` where the output is positive: one fused kernel for first-order gradients when the
+    backend has ``relu_backward``, else (and under create_graph) plexgrad ops."""
+    data = node.output_data
+    if data is not None and not grad_state.enabled and grad._dtype is node.output_meta[0]:
+        device = grad._device
+        kernel = backend_for_type(device.type).kernels.get("relu_backward")
+        if kernel is not None:
+            return (make_tensor(kernel(grad._data, data), grad._dtype, device),)
+    return (grad * (node.saved_output() > 0),)
+
+
+relu = _op.unary("relu", _relu_backward, save_output=True, doc="max(x, 0).")
 asin = _op.unary("asin", lambda node, grad: (grad * (1 - _saved_input(node) ** 2).rsqrt(),), "float",
                  save_input=True)
 acos = _op.unary("acos", lambda node, grad: (-grad * (1 - _saved_input(node) ** 2).rsqrt(),), "float",

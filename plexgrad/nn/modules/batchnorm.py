@@ -72,15 +72,19 @@ class _BatchNorm(Module):
 
     def forward(self, input):
         self._check_input_dim(input)
+        buffers, parameters = self._buffers, self._parameters  # one lookup each, not __getattr__ per use
+        running_mean, running_var = buffers.get("running_mean"), buffers.get("running_var")
+        tracked = buffers.get("num_batches_tracked")
+        training = self.training
         factor = 0.0 if self.momentum is None else self.momentum
-        if self.training and self.track_running_stats and self.num_batches_tracked is not None:
-            self.num_batches_tracked.add_(1)
+        if training and self.track_running_stats and tracked is not None:
+            tracked.add_(1)
             if self.momentum is None:
-                factor = 1.0 / float(self.num_batches_tracked)
-        use_batch_statistics = self.training or (self.running_mean is None and self.running_var is None)
-        track = not self.training or self.track_running_stats
-        return F.batch_norm(input, self.running_mean if track else None, self.running_var if track else None,
-                            self.weight, self.bias, use_batch_statistics, factor, self.eps)
+                factor = 1.0 / float(tracked)
+        use_batch_statistics = training or (running_mean is None and running_var is None)
+        track = not training or self.track_running_stats
+        return F.batch_norm(input, running_mean if track else None, running_var if track else None,
+                            parameters.get("weight"), parameters.get("bias"), use_batch_statistics, factor, self.eps)
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
                               error_msgs):
