@@ -9,7 +9,7 @@ for the kernel, the kernel, and a graph node when autograd is recording.
 """
 
 __all__ = ["Op", "Rule", "declare", "apply", "unary", "binary", "kernel_for", "mixed_device_error",
-           "record", "promote_pair", "cast"]
+           "record", "record_unary", "record_pair", "promote_pair", "cast"]
 
 from . import dtypes
 from .autograd.grad_mode import state as grad_state
@@ -184,7 +184,7 @@ def unary(name, backward=None, dtype_rule="same", save_input=False, save_output=
             raise _kernel_error(name, (input,), error) from error
         result = make_tensor(data, dtypes.bool if to_bool else dtype, device)
         if rule is not None and grad_state.enabled and input._requires_grad:
-            record(rule, (input,), result, (input,) if save_input else (), None, save_output)
+            record_unary(rule, input, result, (input,) if save_input else (), None, save_output)
         return result
 
     function.__name__ = name
@@ -267,25 +267,86 @@ def binary(name, backward=None, dtype_rule="promote", save_inputs=False, save_ou
 
 
 def _record_binary(rule, input, other, result, save_inputs, save_output):
-    input_is_tensor = isinstance(input, Tensor)
-    other_is_tensor = isinstance(other, Tensor)
-    shapes = (input._data.shape if input_is_tensor else None, other._data.shape if other_is_tensor else None,
-              result._data.shape)
-    saved = ()
-    scalars = None
+    """Attach the node of a binary op: edges, the input shapes (for un-broadcasting the gradients)
+    and, for rules that need them, the operands.  Built field by field: this runs per recorded op."""
+    input_is_tensor = type(input) is Tensor or isinstance(input, Tensor)
+    other_is_tensor = type(other) is Tensor or isinstance(other, Tensor)
+    node = _new_node(Node)
+    node.rule = rule
+    if input_is_tensor:
+        function = input._grad_fn
+        first_edge = function if function is not None else (input if input._requires_grad else None)
+        first_shape = input._data.shape
+    else:
+        first_edge = first_shape = None
+    if other_is_tensor:
+        function = other._grad_fn
+        second_edge = function if function is not None else (other if other._requires_grad else None)
+        second_shape = other._data.shape
+    else:
+        second_edge = second_shape = None
+    node.edges = (first_edge, second_edge)
+    node.params = (first_shape, second_shape)
     if save_inputs:
         if input_is_tensor:
             saved = (input, other) if other_is_tensor else (input,)
         else:
             saved = (other,)
-        scalars = (None if input_is_tensor else input, None if other_is_tensor else other)
-    edges = (_edge(input) if input_is_tensor else None, _edge(other) if other_is_tensor else None)
-    node = Node(rule, edges, saved, shapes, scalars)
+        node.saved = saved
+        node.versions = _versions(saved)
+        node.input_meta = (None if input_is_tensor else input, None if other_is_tensor else other)
+    else:
+        node.saved = ()
+        node.versions = None
     if save_output:
         node.output_data = result._data
         node.output_meta = (result._dtype, result._device)
     result._grad_fn = node
     result._requires_grad = True
+
+
+_new_node = object.__new__
+
+
+def _versions(saved):
+    versions = []
+    for tensor in saved:
+        versions.append(tensor._storage_version if tensor._base is None else tensor._version_counter())
+    return versions
+
+
+def record_unary(rule, input, result, saved=(), params=None, save_output=False):
+    """``record`` for one input that requires grad (the caller checked), built field by field."""
+    node = _new_node(Node)
+    node.rule = rule
+    function = input._grad_fn
+    node.edges = (function if function is not None else input,)
+    node.params = params
+    node.saved = saved
+    node.versions = _versions(saved) if saved else None
+    if save_output:
+        node.output_data = result._data
+        node.output_meta = (result._dtype, result._device)
+    result._grad_fn = node
+    result._requires_grad = True
+    return result
+
+
+def record_pair(rule, first, second, result, params=None):
+    """``record`` for two tensor inputs, both saved, at least one requiring grad (the caller checked)."""
+    node = _new_node(Node)
+    node.rule = rule
+    function = first._grad_fn
+    first_edge = function if function is not None else (first if first._requires_grad else None)
+    function = second._grad_fn
+    node.edges = (first_edge, function if function is not None else (second if second._requires_grad else None))
+    node.params = params
+    node.saved = (first, second)
+    node.versions = [first._storage_version if first._base is None else first._version_counter(),
+                     second._storage_version if second._base is None else second._version_counter()]
+    result._grad_fn = node
+    result._requires_grad = True
+    return result
 
 
 def binary_operands(node):

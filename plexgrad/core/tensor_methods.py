@@ -128,10 +128,6 @@ def _cuda(self, device=None, non_blocking=False):
     return _to(self, "cuda" if device is None else device)
 
 
-def _sum(self, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
-    return reduction.sum(self, dim, keepdim, dtype=dtype, axis=axis, keepdims=keepdims)
-
-
 def _where(self, condition, other):
     return ew.where(condition, self, other)
 
@@ -204,7 +200,7 @@ METHODS = {
     "det": lambda self: _linalg().det(self), "logdet": lambda self: _linalg().logdet(self),
     "slogdet": lambda self: _linalg().slogdet(self), "inverse": lambda self: _linalg().inv(self),
     "cholesky": lambda self, upper=False: _linalg().cholesky(self, upper=upper),
-    "sum": _sum, "mean": reduction.mean, "prod": reduction.prod, "amax": reduction.amax,
+    "sum": reduction.sum, "mean": reduction.mean, "prod": reduction.prod, "amax": reduction.amax,
     "amin": reduction.amin, "max": reduction.max, "min": reduction.min, "argmax": reduction.argmax,
     "argmin": reduction.argmin, "all": reduction.all, "any": reduction.any, "cumsum": reduction.cumsum,
     "cumprod": reduction.cumprod, "gather": reduction.gather, "scatter_add": reduction.scatter_add,

@@ -21,13 +21,21 @@ def make_tensor(data, dtype, device):
 class Node:
     """A recorded op application; what ``tensor.grad_fn`` returns."""
 
-    __slots__ = ("rule", "edges", "saved", "versions", "params", "output_data", "output_meta",
-                 "pre_hooks", "hooks", "input_meta", "__weakref__")
+    # Every node sets the five slots; the fields most nodes never use are class-level
+    # defaults, set per instance (in its lazily created __dict__) only when needed, so
+    # recording a node costs five stores.
+    __slots__ = ("rule", "edges", "saved", "versions", "params", "__dict__", "__weakref__")
+    output_data = None  # the op's output array, for rules that differentiate through it
+    output_meta = None  # (dtype, device) of that output
+    pre_hooks = None
+    hooks = None
+    input_meta = None  # rule-specific facts about the inputs (e.g. the scalars of a binary op)
 
-    def __init__(self, rule, edges, saved, params, input_meta):
+    def __init__(self, rule, edges, saved, params, input_meta=None):
         self.rule = rule
         self.edges = edges
         self.saved = saved
+        self.params = params
         if saved:
             versions = []
             for tensor in saved:
@@ -35,12 +43,8 @@ class Node:
             self.versions = versions
         else:
             self.versions = None
-        self.params = params
-        self.output_data = None
-        self.output_meta = None
-        self.pre_hooks = None
-        self.hooks = None
-        self.input_meta = input_meta
+        if input_meta is not None:
+            self.input_meta = input_meta
 
     def name(self):
         return self.rule.node_name

@@ -3,7 +3,7 @@
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "outer"]
 
 from ..autograd.grad_mode import state as grad_state
-from ..op import apply, cast, declare, kernel_for, promote_pair, record
+from ..op import apply, cast, declare, kernel_for, promote_pair, record_pair
 from ..tensor import Tensor, make_tensor
 from .elementwise import sum_to
 
@@ -42,16 +42,16 @@ def _shape_error(first, second):
 def matmul(input, other):
     """Matrix product with numpy's rules: 1-d operands are vectors, leading dims broadcast."""
     if (type(input) is Tensor and type(other) is Tensor and input._dtype is other._dtype
-            and input._device is other._device and input._data.ndim == 2 and other._data.ndim == 2
-            and input._data.shape[1] == other._data.shape[0]):  # plain matrices: skip the general checks
-        device = input._device
+            and input._device is other._device and len(first := input._data.shape) == 2
+            and len(second := other._data.shape) == 2 and first[1] == second[0]):
+        device = input._device  # plain matrices: skip the general checks
         try:
             kernel = _matmul_op.kernels[device.type]
         except KeyError:
             kernel = kernel_for(_matmul_op, device)
         result = make_tensor(kernel(input._data, other._data), input._dtype, device)
         if grad_state.enabled and (input._requires_grad or other._requires_grad):
-            record(_matmul_op.rule, (input, other), result, (input, other))
+            record_pair(_matmul_op.rule, input, other, result)
         return result
     _check("matmul", input, other)
     if input._dtype is not other._dtype:

@@ -9,7 +9,7 @@ import collections
 
 from .. import dtypes
 from ..autograd.grad_mode import state as grad_state
-from ..op import apply, cast, declare, kernel_for, record
+from ..op import apply, cast, declare, kernel_for, record_unary
 from ..shapes import normalize_dims, wrap_dim
 from ..tensor import Tensor, make_tensor
 from .index_checks import check_index_range
@@ -67,7 +67,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None)
             kernel = kernel_for(_sum_op, device)
         result = make_tensor(kernel(input._data, None, keepdim), input._dtype, device)
         if input._requires_grad and grad_state.enabled:
-            record(_sum_op.rule, (input,), result, (), (input._data.shape, None, keepdim))
+            record_unary(_sum_op.rule, input, result, (), (input._data.shape, None, keepdim))
         return result
     dims, keepdim = reduction_args(input, dim, keepdim, axis, keepdims)
     if dtype is not None:
