@@ -1,9 +1,10 @@
 """Milliseconds per training step: the seeds' MLP (batch 64 and 512) and the small CNN.
 
 plexgrad on ``cpu`` and ``jax`` next to torch and a hand-written numpy step, side by side
-in one run (medians over repeats, the columns timed round-robin within each repeat).  Ratios: plexgrad cpu / torch and plexgrad cpu / numpy.
+in one run (medians over repeats, the columns timed round-robin within each repeat).
+Ratios: plexgrad cpu / torch and plexgrad cpu / numpy.
 
-    python benchmarks/train_step.py [--repeats 7] [--steps 20] [--skip-cnn]
+    python benchmarks/train_step.py [--repeats 7] [--steps 20] [--threads 1] [--skip-cnn] [--skip-jax]
 """
 
 import argparse
@@ -13,7 +14,19 @@ import statistics
 import sys
 import time
 
-import numpy
+
+def _threads():
+    """``--threads`` (default 1), read before numpy loads: BLAS reads its thread count at import."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--threads", type=int, default=1)
+    return parser.parse_known_args()[0].threads
+
+
+THREADS = _threads()
+for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, str(THREADS))
+
+import numpy  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "examples"))
 
@@ -164,16 +177,20 @@ def main():
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--skip-cnn", action="store_true")
     parser.add_argument("--skip-jax", action="store_true")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="BLAS/OpenMP threads for numpy, plexgrad and torch (default 1: with more, the "
+                             "libraries' spinning thread pools slow each other down in a round-robin run)")
     arguments = parser.parse_args()
     has_torch = importlib.util.find_spec("torch") is not None
     has_jax = importlib.util.find_spec("jax") is not None and not arguments.skip_jax
     if has_torch:
         import torch
-        torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", os.cpu_count() or 1)))
+        torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
     cases = [("mlp", 64), ("mlp", 512)] + ([] if arguments.skip_cnn else [("cnn", 64)])
     columns = ["plexgrad cpu"] + (["plexgrad jax"] if has_jax else []) + (["torch"] if has_torch else []) + \
         ["numpy by hand"]
-    print(f"ms per training step (median of {arguments.repeats} x {arguments.steps} steps)")
+    print(f"ms per training step (median of {arguments.repeats} x {arguments.steps} steps, "
+          f"{os.environ['OPENBLAS_NUM_THREADS']} BLAS thread(s))")
     print(f"{'model':<6}{'batch':>6}" + "".join(f"{c:>15}" for c in columns) +
           ("   cpu/torch" if has_torch else "") + "   cpu/numpy")
     for model_name, batch in cases:
