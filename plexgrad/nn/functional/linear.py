@@ -42,19 +42,21 @@ def linear(input, weight, bias=None):
     if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
         raise TypeError(f"linear(): input and weight must be Tensors, got {type(input).__name__} and "
                         f"{type(weight).__name__}")
-    if weight.dim() == 2 and input.dim() >= 1 and input.shape[-1] != weight.shape[1]:
-        raise RuntimeError(f"linear(): mat1 and mat2 shapes cannot be multiplied: input {list(input.shape)} "
-                           f"has {input.shape[-1]} features but weight {list(weight.shape)} expects "
-                           f"{weight.shape[-1]}")
-    plain = (weight.dim() == 2 and input.dim() >= 2 and input._dtype is weight._dtype
+    input_shape, weight_shape = input._data.shape, weight._data.shape
+    if len(weight_shape) == 2 and len(input_shape) >= 1 and input_shape[-1] != weight_shape[1]:
+        raise RuntimeError(f"linear(): mat1 and mat2 shapes cannot be multiplied: input {list(input_shape)} "
+                           f"has {input_shape[-1]} features but weight {list(weight_shape)} expects "
+                           f"{weight_shape[-1]}")
+    plain = (len(weight_shape) == 2 and len(input_shape) >= 2 and input._dtype is weight._dtype
              and input._device is weight._device
-             and (bias is None or bias.dim() == 1 and bias._dtype is weight._dtype and bias._device is weight._device))
+             and (bias is None or bias._data.ndim == 1 and bias._dtype is weight._dtype
+                  and bias._device is weight._device))
     if not plain:
-        output = input @ weight.t() if weight.dim() == 2 else input @ weight
+        output = input @ weight.t() if len(weight_shape) == 2 else input @ weight
         return output + bias if bias is not None else output
-    leading = tuple(input.shape[:-1])
-    if len(leading) != 1:
-        input = input.reshape(-1, input.shape[-1])
+    batched = len(input_shape) != 2
+    if batched:
+        input = input.reshape(-1, input_shape[-1])
     device = input._device
     kernel = backend_for_type(device.type).kernels.get("linear")
     if kernel is not None:
@@ -68,8 +70,8 @@ def linear(input, weight, bias=None):
                                or bias is not None and bias._requires_grad):
         inputs = (input, weight) if bias is None else (input, weight, bias)
         record(_LINEAR, inputs, output, (input, weight))
-    if len(leading) != 1:
-        output = output.reshape(leading + (weight.shape[0],))
+    if batched:
+        output = output.reshape(tuple(input_shape[:-1]) + (weight_shape[0],))
     return output
 
 

@@ -15,27 +15,27 @@ from ...core.tensor import Tensor, make_tensor
 
 
 def _channel_shape(input):
-    shape = [1] * input.dim()
-    shape[1] = input.shape[1]
+    shape = [1] * input._data.ndim
+    shape[1] = input._data.shape[1]
     return tuple(shape)
 
 
-def _check_batch_norm_input(input, running_mean, weight, training):
+def _check_batch_norm_input(input, statistics, training):
+    """``statistics``: (name, tensor or None) pairs that must hold one value per channel."""
     if not isinstance(input, Tensor):
         raise TypeError(f"batch_norm(): argument 'input' must be Tensor, not {type(input).__name__}")
-    if input.dim() < 2:
-        raise ValueError(f"expected 2D or higher input (N, C, ...), got {input.dim()}D input of shape "
-                         f"{list(input.shape)}")
-    channels = input.shape[1]
-    for name, value in (("running_mean", running_mean), ("weight", weight)):
-        if value is not None and value.numel() != channels:
+    shape = input._data.shape
+    if len(shape) < 2:
+        raise ValueError(f"expected 2D or higher input (N, C, ...), got {len(shape)}D input of shape "
+                         f"{list(shape)}")
+    channels = shape[1]
+    for name, value in statistics:
+        if value is not None and value._data.size != channels:
             raise RuntimeError(f"batch_norm: {name} should contain {channels} elements (the input's channel "
-                               f"dimension 1), not {value.numel()}")
-    if training:
-        count = input.numel() // channels
-        if count <= 1:
-            raise ValueError(f"Expected more than 1 value per channel when training, got input size "
-                             f"{input.shape}")
+                               f"dimension 1), not {value._data.size}")
+    if training and input._data.size // channels <= 1:
+        raise ValueError(f"Expected more than 1 value per channel when training, got input size "
+                         f"{input.shape}")
 
 
 def _composite_batch_norm_backward(input, grad, weight, dims, shape, eps, edges):
@@ -94,22 +94,20 @@ def _fused_kernel(input, weight, bias):
     return backend_for_type(input._device.type).kernels.get("batch_norm_train")
 
 
-def _batch_statistics_forward(input, weight, bias, eps):
+def _batch_statistics_forward(input, weight, bias, eps, shape):
     """Normalize with the batch's statistics; one graph node for input, weight and bias.
 
-    Returns the output and the batch mean and biased variance, flat per channel.
+    Returns the output and the batch mean and biased variance, flat per channel: native
+    arrays from the fused kernel, tensors from the composite.
     """
-    dims = (0,) + tuple(range(2, input.dim()))
-    shape = _channel_shape(input)
+    dims = (0,) + tuple(range(2, len(shape)))
     kernel = _fused_kernel(input, weight, bias)
     centered = inverse_std = None
     if kernel is not None:
-        device, dtype = input._device, input._dtype
         output, centered, inverse_std, mean, variance = kernel(
             input._data, None if weight is None else weight._data, None if bias is None else bias._data, eps,
             dims, shape)
-        output = make_tensor(output, dtype, device)
-        mean, variance = make_tensor(mean, dtype, device), make_tensor(variance, dtype, device)
+        output = make_tensor(output, input._dtype, input._device)
     else:
         data = _detached(input)
         mean = data.mean(dims, keepdim=True)
@@ -129,17 +127,26 @@ def _batch_statistics_forward(input, weight, bias, eps):
     return output, mean, variance
 
 
-def _update_running(running, batch, momentum, correction):
-    """``running = (1 - momentum) * running + momentum * correction * batch``, in place."""
-    kernels = direct_kernels((running, batch), _RUNNING_KERNELS)
-    if kernels is None or running._data.shape != batch._data.shape:
-        with no_grad():
-            running.mul_(1 - momentum).add_(batch, alpha=momentum * correction)
-        return
-    multiply_into, add_scaled_into = kernels
-    multiply_into(running._data, 1 - momentum)
-    add_scaled_into(running._data, batch._data, momentum * correction)
-    bump_version(running)
+def _update_running(running_mean, running_var, input, mean, variance, momentum, correction):
+    """``running = (1 - momentum) * running + momentum * batch`` for both statistics, in place (the
+    variance's batch value times ``correction``, the unbiased factor).  ``mean`` and ``variance`` are
+    native arrays of ``input``'s dtype and device, or tensors."""
+    if not isinstance(mean, Tensor):
+        kernels = direct_kernels((running_mean, running_var), _RUNNING_KERNELS)
+        if (kernels is not None and running_mean._dtype is input._dtype and running_mean._device is input._device
+                and running_mean._data.shape == mean.shape and running_var._data.shape == variance.shape):
+            multiply_into, add_scaled_into = kernels
+            multiply_into(running_mean._data, 1 - momentum)
+            add_scaled_into(running_mean._data, mean, momentum)
+            multiply_into(running_var._data, 1 - momentum)
+            add_scaled_into(running_var._data, variance, momentum * correction)
+            bump_version(running_mean)
+            bump_version(running_var)
+            return
+        mean, variance = (make_tensor(array, input._dtype, input._device) for array in (mean, variance))
+    with no_grad():
+        running_mean.mul_(1 - momentum).add_(mean, alpha=momentum)
+        running_var.mul_(1 - momentum).add_(variance, alpha=momentum * correction)
 
 
 _RUNNING_KERNELS = ("mul_", "add_scaled_")
@@ -154,14 +161,14 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     in place: ``running = (1 - momentum) * running + momentum * batch`` with the
     unbiased variance.  Otherwise the running statistics are used.
     """
-    _check_batch_norm_input(input, running_mean, weight, training)
+    _check_batch_norm_input(input, (("running_mean", running_mean), ("running_var", running_var),
+                                    ("weight", weight), ("bias", bias)), training)
     shape = _channel_shape(input)
     if training or running_mean is None or running_var is None:
-        output, mean, variance = _batch_statistics_forward(input, weight, bias, eps)
+        output, mean, variance = _batch_statistics_forward(input, weight, bias, eps, shape)
         if training and running_mean is not None and running_var is not None:
-            count = input.numel() // input.shape[1]
-            _update_running(running_mean, mean, momentum, 1)
-            _update_running(running_var, variance, momentum, count / (count - 1))
+            count = input._data.size // shape[1]
+            _update_running(running_mean, running_var, input, mean, variance, momentum, count / (count - 1))
         return output
     scale = (running_var + eps).rsqrt()
     if weight is not None:
