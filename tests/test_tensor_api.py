@@ -495,6 +495,27 @@ def test_gather_scatter_add_bounds_on_every_backend(device):
         pg.gather(x, 0, make([7], device))
     with pytest.raises(IndexError, match="7"):
         pg.scatter_add(x, 0, make([7], device), x)
+    # negative positions are errors too (numpy would wrap them, jax would clamp them)
+    with pytest.raises(IndexError, match="-1"):
+        pg.gather(x, 0, make([-1], device))
+    with pytest.raises(IndexError, match="-1"):
+        pg.scatter_add(x, 0, make([-1], device), x)
+
+
+def test_scatter_add_accumulates_repeated_positions_along_any_dim(device):
+    """numpy's kernel sums through bincount on flat positions; every dim and repeats must agree with add.at."""
+    generator = np.random.default_rng(3)
+    base = generator.standard_normal((3, 4, 5))
+    for dim, index_shape in ((0, (6, 4, 5)), (1, (3, 7, 2)), (2, (2, 4, 9))):
+        index = generator.integers(0, base.shape[dim], index_shape)
+        source = generator.standard_normal(index_shape)
+        expected = base.copy()
+        positions = list(np.indices(index_shape, sparse=True))
+        positions[dim] = index
+        np.add.at(expected, tuple(positions), source)
+        result = pg.scatter_add(make(base, device, pg.float64), dim, make(index, device),
+                                make(source, device, pg.float64))
+        np.testing.assert_allclose(host(result), expected, rtol=1e-12)
 
 
 def test_gradients_at_ties_and_zeros_follow_torch(device):

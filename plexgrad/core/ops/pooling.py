@@ -17,7 +17,7 @@ from .. import dtypes
 from ..op import apply, declare
 from ..tensor import Tensor
 from .convolution import check_floating, spatial_tuple
-from .reduction import gather
+from .reduction import gather_checked
 
 _indices_op = declare("max_pool2d_indices", dtype_rule="int64",
                       doc="flat input position of each window's maximum (first one on ties)")
@@ -87,7 +87,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
         input = input.unsqueeze(0)
     indices = apply(_indices_op, (input,), (kernel, stride, pairs, dilation), dtype=dtypes.int64)
     batch, channels, out_h, out_w = indices._data.shape
-    values = gather(input.flatten(2), 2, indices.reshape(batch, channels, out_h * out_w))
+    values = gather_checked(input.flatten(2), 2, indices.reshape(batch, channels, out_h * out_w))
     values = values.reshape(batch, channels, out_h, out_w)
     if not batched:
         values, indices = values.squeeze(0), indices.squeeze(0)

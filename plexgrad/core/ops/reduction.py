@@ -3,7 +3,7 @@ cumsum/cumprod.  ``dim`` takes an int or a tuple, ``keepdim`` keeps reduced
 dimensions; numpy's ``axis``/``keepdims`` are accepted as aliases."""
 
 __all__ = ["sum", "mean", "prod", "amax", "amin", "max", "min", "argmax", "argmin", "all", "any",
-           "cumsum", "cumprod", "reduction_args", "expand_reduced", "gather", "scatter_add"]
+           "cumsum", "cumprod", "reduction_args", "expand_reduced", "gather", "gather_checked", "scatter_add"]
 
 import collections
 
@@ -305,7 +305,7 @@ def _gather_backward(node, grad):
     input_shape, dim = node.params
     from ..factories import zeros
     base = zeros(input_shape, dtype=grad._dtype, device=grad._device)
-    return (scatter_add(base, dim, index, grad), None)
+    return (apply(_scatter_add_op, (base, index, grad), (dim,), save=(1,)), None)  # index checked by gather
 
 
 _gather_op = declare("gather", _gather_backward)
@@ -315,8 +315,13 @@ def gather(input, dim, index):
     """Values of ``input`` along ``dim`` at positions ``index`` (an int64 tensor)."""
     _check_index_tensor("gather", index)
     dim = wrap_dim(dim, input._data.ndim)
-    if input._device.type != "cpu":  # numpy raises on bad indices itself; jax would clamp silently
-        check_index_range("gather", index, input._data.shape[dim] if input._data.ndim else 1, dim)
+    # every backend: numpy would wrap negative indices, jax would clamp out-of-range ones
+    check_index_range("gather", index, input._data.shape[dim] if input._data.ndim else 1, dim)
+    return gather_checked(input, dim, index)
+
+
+def gather_checked(input, dim, index):
+    """``gather`` for an ``index`` known to be valid (e.g. computed by a kernel), without the range check."""
     return apply(_gather_op, (input, index), (dim,), save=(1,), node_params=(input._data.shape, dim))
 
 
@@ -333,8 +338,7 @@ def scatter_add(input, dim, index, src):
     """A copy of ``input`` with ``src`` added at positions ``index`` along ``dim``."""
     _check_index_tensor("scatter_add", index)
     dim = wrap_dim(dim, input._data.ndim)
-    if input._device.type != "cpu":  # numpy raises on bad indices itself; jax would clamp silently
-        check_index_range("scatter_add", index, input._data.shape[dim] if input._data.ndim else 1, dim)
+    check_index_range("scatter_add", index, input._data.shape[dim] if input._data.ndim else 1, dim)
     if src._dtype is not input._dtype:
         src = cast(src, input._dtype)
     return apply(_scatter_add_op, (input, index, src), (dim,), save=(1,))
