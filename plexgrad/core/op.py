@@ -18,6 +18,7 @@ from .dispatch import backend_for_type, register_op
 from .tensor import Tensor, make_tensor
 
 _FLOATING = dtypes.FLOATING
+_new_node = object.__new__  # nodes are built field by field on the hot paths (see Node's slots)
 _SCALAR_TYPES = (int, float, bool)
 
 
@@ -72,26 +73,43 @@ def mixed_device_error(op_name, first, second):
     )
 
 
+def _versions(saved):
+    versions = []
+    for tensor in saved:
+        versions.append(tensor._storage_version if tensor._base is None else tensor._version_counter())
+    return versions
+
+
 def record(rule, inputs, result, saved=(), params=None, save_output=False):
-    """Attach a graph node for ``rule`` to ``result`` if any input requires grad."""
+    """Attach a graph node for ``rule`` to ``result`` if any input requires grad.
+
+    ``inputs`` may hold ``None`` or non-tensors (no edge); ``saved`` are the tensors the
+    rule unpacks (checked against in-place changes).  Built field by field: this runs
+    for every recorded op.
+    """
     edges = []
     needed = False
     for tensor in inputs:
-        if tensor is None or type(tensor) is not Tensor and not isinstance(tensor, Tensor):
+        if tensor is None or not isinstance(tensor, Tensor):
             edges.append(None)
+            continue
+        function = tensor._grad_fn
+        if function is not None:
+            edges.append(function)
+            needed = True
+        elif tensor._requires_grad:
+            edges.append(tensor)
+            needed = True
         else:
-            node = tensor._grad_fn
-            if node is not None:
-                edges.append(node)
-                needed = True
-            elif tensor._requires_grad:
-                edges.append(tensor)
-                needed = True
-            else:
-                edges.append(None)
+            edges.append(None)
     if not needed:
         return result
-    node = Node(rule, edges, saved, params, None)
+    node = _new_node(Node)
+    node.rule = rule
+    node.edges = edges
+    node.params = params
+    node.saved = saved
+    node.versions = _versions(saved) if saved else None
     if save_output:
         node.output_data = result._data
         node.output_meta = (result._dtype, result._device)
@@ -303,16 +321,6 @@ def _record_binary(rule, input, other, result, save_inputs, save_output):
         node.output_meta = (result._dtype, result._device)
     result._grad_fn = node
     result._requires_grad = True
-
-
-_new_node = object.__new__
-
-
-def _versions(saved):
-    versions = []
-    for tensor in saved:
-        versions.append(tensor._storage_version if tensor._base is None else tensor._version_counter())
-    return versions
 
 
 def record_unary(rule, input, result, saved=(), params=None, save_output=False):

@@ -323,8 +323,7 @@ class Tensor:
     def __complex__(self):
         return complex(self.item())
 
-    def __hash__(self):
-        return id(self)
+    __hash__ = object.__hash__  # identity, as torch; C-level, so dicts keyed by tensors stay cheap
 
     def __repr__(self):
         from .printing import tensor_repr

@@ -56,12 +56,14 @@ def run_backward(roots, retain_graph, create_graph, capture=None):
 
     previous_mode = grad_state.enabled
     grad_state.enabled = create_graph
+    node_type = Node  # locals: this loop runs once per recorded op
+    take = buffers.pop
     try:
         counts = _dependencies(list(buffers))
         ready = [node for node in buffers if counts.get(node, 0) == 0]
         while ready:
             node = ready.pop()
-            grad = buffers.pop(node)
+            grad = take(node)
             if node.pre_hooks:
                 grad = _apply_tensor_hooks(node.pre_hooks, grad)
             if capture_nodes is not None and node in capture_nodes:
@@ -75,7 +77,7 @@ def run_backward(roots, retain_graph, create_graph, capture=None):
             for edge, input_grad in zip(node.edges, input_grads):
                 if edge is None:
                     continue
-                if type(edge) is Node:
+                if type(edge) is node_type:
                     if input_grad is not None:
                         existing = buffers.get(edge)
                         buffers[edge] = input_grad if existing is None else existing + input_grad
@@ -164,13 +166,15 @@ def _owned_gradient(gradient, handed_out, from_hook):
     in, one already given to another leaf (or a view of either), one a hook returned,
     or a read-only view (numpy's broadcasts); fresh results and views of them are kept.
     """
-    root = gradient._base if gradient._base is not None else gradient
-    data = gradient._data
-    flags = getattr(data, "flags", None)
-    if (from_hook or id(gradient) in handed_out or id(root) in handed_out or gradient._grad_fn is not None
-            or flags is not None and not flags.writeable):
+    base = gradient._base
+    key = id(gradient)
+    flags = getattr(gradient._data, "flags", None)
+    if (from_hook or key in handed_out or base is not None and id(base) in handed_out
+            or gradient._grad_fn is not None or flags is not None and not flags.writeable):
         gradient = gradient.detach().clone()
-        root = gradient
-    handed_out.add(id(gradient))
-    handed_out.add(id(root))
+        handed_out.add(id(gradient))
+        return gradient
+    handed_out.add(key)
+    if base is not None:
+        handed_out.add(id(base))
     return gradient

@@ -223,10 +223,11 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     for label, value in (("input", input), ("target", target)):
         if not isinstance(value, Tensor):
             raise TypeError(f"cross_entropy(): argument '{label}' must be Tensor, not {type(value).__name__}")
-    if (weight is None and label_smoothing == 0.0 and reduction != "none" and input.dim() == 2
-            and target.dim() == 1 and target.shape[0] == input.shape[0] > 0 and target._dtype in _INDEX_DTYPES
+    input_shape, target_shape = input._data.shape, target._data.shape
+    if (weight is None and label_smoothing == 0.0 and reduction != "none" and len(input_shape) == 2
+            and len(target_shape) == 1 and target_shape[0] == input_shape[0] > 0 and target._dtype in _INDEX_DTYPES
             and input._dtype.is_floating_point and target._device is input._device
-            and not 0 <= ignore_index < input.shape[1]):
+            and not 0 <= ignore_index < input_shape[1]):
         loss = _fused_cross_entropy(input, target, reduction)
         if loss is not None:
             return loss
