@@ -2,9 +2,10 @@
 
 plexgrad on ``cpu`` and ``jax`` next to torch and a hand-written numpy step, side by side
 in one run (medians over repeats, the columns timed round-robin within each repeat).
-Ratios: plexgrad cpu / torch and plexgrad cpu / numpy.
+Ratios: plexgrad cpu / torch and plexgrad cpu / numpy, each the median of the ratios
+within a repeat (the columns of one repeat ran under the same load).
 
-    python benchmarks/train_step.py [--repeats 7] [--steps 20] [--threads 1] [--skip-cnn] [--skip-jax]
+    python benchmarks/train_step.py [--repeats 15] [--steps 20] [--threads 1] [--skip-cnn] [--skip-jax]
 """
 
 import argparse
@@ -92,9 +93,9 @@ class NumpyMLP:
         return loss
 
 
-def _median_ms(steppers, steps, repeats):
-    """Median ms per step of each stepper, timed round-robin within every repeat (so a change in
-    machine load hits every column alike)."""
+def _timed_ms(steppers, steps, repeats):
+    """ms per step of each stepper in every repeat, timed round-robin within each repeat (so a change
+    in machine load hits every column alike)."""
     for step in steppers.values():
         step()
         step()
@@ -105,7 +106,14 @@ def _median_ms(steppers, steps, repeats):
             for _ in range(steps):
                 step()
             samples[name].append((time.perf_counter() - started) / steps * 1e3)
-    return {name: statistics.median(values) for name, values in samples.items()}
+    return samples
+
+
+def _paired_ratio(samples, numerator, denominator):
+    """Median over repeats of the ratio of two columns timed side by side in the same repeat."""
+    if denominator not in samples:
+        return float("nan")
+    return statistics.median(a / b for a, b in zip(samples[numerator], samples[denominator]))
 
 
 def plexgrad_step(model_name, batch, device):
@@ -173,7 +181,7 @@ def numpy_step(batch):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--skip-cnn", action="store_true")
     parser.add_argument("--skip-jax", action="store_true")
@@ -200,15 +208,16 @@ def main():
             steppers["torch"] = torch_step(model_name, batch)
         if model_name == "mlp":
             steppers["numpy by hand"] = numpy_step(batch)
-        timings = _median_ms(steppers, steps, arguments.repeats)
+        samples = _timed_ms(steppers, steps, arguments.repeats)
         if has_jax:  # timed on its own: XLA's thread pool would slow the columns the ratios compare
-            timings.update(_median_ms({"plexgrad jax": plexgrad_step(model_name, batch, "jax")}, steps,
-                                      arguments.repeats))
+            samples.update(_timed_ms({"plexgrad jax": plexgrad_step(model_name, batch, "jax")}, steps,
+                                     arguments.repeats))
+        timings = {name: statistics.median(values) for name, values in samples.items()}
         timings.setdefault("numpy by hand", float("nan"))
         row = f"{model_name:<6}{batch:>6}" + "".join(f"{timings[c]:>15.3f}" for c in columns)
         if has_torch:
-            row += f"{timings['plexgrad cpu'] / timings['torch']:>11.2f}x"
-        row += f"{timings['plexgrad cpu'] / timings['numpy by hand']:>11.2f}x"
+            row += f"{_paired_ratio(samples, 'plexgrad cpu', 'torch'):>11.2f}x"
+        row += f"{_paired_ratio(samples, 'plexgrad cpu', 'numpy by hand'):>11.2f}x"
         print(row, flush=True)
 
 
