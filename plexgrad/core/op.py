@@ -80,6 +80,16 @@ def _versions(saved):
     return versions
 
 
+def _attach(node, result, save_output):
+    """Make ``node`` the ``grad_fn`` of ``result`` (keeping the output's array when the rule needs it)."""
+    if save_output:
+        node.output_data = result._data
+        node.output_meta = (result._dtype, result._device)
+    result._grad_fn = node
+    result._requires_grad = True
+    return result
+
+
 def record(rule, inputs, result, saved=(), params=None, save_output=False):
     """Attach a graph node for ``rule`` to ``result`` if any input requires grad.
 
@@ -110,12 +120,7 @@ def record(rule, inputs, result, saved=(), params=None, save_output=False):
     node.params = params
     node.saved = saved
     node.versions = _versions(saved) if saved else None
-    if save_output:
-        node.output_data = result._data
-        node.output_meta = (result._dtype, result._device)
-    result._grad_fn = node
-    result._requires_grad = True
-    return result
+    return _attach(node, result, save_output)
 
 
 # ---- dtype handling ------------------------------------------------------------------
@@ -316,11 +321,7 @@ def _record_binary(rule, input, other, result, save_inputs, save_output):
     else:
         node.saved = ()
         node.versions = None
-    if save_output:
-        node.output_data = result._data
-        node.output_meta = (result._dtype, result._device)
-    result._grad_fn = node
-    result._requires_grad = True
+    _attach(node, result, save_output)
 
 
 def record_unary(rule, input, result, saved=(), params=None, save_output=False):
@@ -332,12 +333,7 @@ def record_unary(rule, input, result, saved=(), params=None, save_output=False):
     node.params = params
     node.saved = saved
     node.versions = _versions(saved) if saved else None
-    if save_output:
-        node.output_data = result._data
-        node.output_meta = (result._dtype, result._device)
-    result._grad_fn = node
-    result._requires_grad = True
-    return result
+    return _attach(node, result, save_output)
 
 
 def record_pair(rule, first, second, result, params=None):
