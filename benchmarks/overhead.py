@@ -4,8 +4,9 @@ Run: python benchmarks/overhead.py [--repeats 15] [--number 2000]
 
 Times are medians over repeats of the mean time per call, the peers timed round-robin
 within each repeat so that load changes affect them alike; ratios compare plexgrad on
-cpu with torch (and with raw numpy), and plexgrad on jax with raw jax.numpy.  Peers
-that are not installed are left out of the table.
+cpu with torch (and with raw numpy), and plexgrad on jax with raw jax.numpy, each the
+median of the ratios within a repeat.  Peers that are not installed are left out of
+the table.
 """
 
 import argparse
@@ -20,8 +21,8 @@ SIZE = 10
 MATRIX = 4
 
 
-def _interleaved_medians_us(statements, number, repeats):
-    """Median us per call of each statement, timing them round-robin so load changes hit all alike."""
+def _interleaved_us(statements, number, repeats):
+    """us per call of each statement in every repeat, timed round-robin so load changes hit all alike."""
     timers = {name: timeit.Timer(statement) for name, statement in statements.items()}
     for timer in timers.values():
         timer.timeit(max(number // 10, 10))  # warm up (caches, jit)
@@ -29,7 +30,12 @@ def _interleaved_medians_us(statements, number, repeats):
     for _ in range(repeats):
         for name, timer in timers.items():
             samples[name].append(timer.timeit(number) / number * 1e6)
-    return {name: statistics.median(values) for name, values in samples.items()}
+    return samples
+
+
+def _paired_ratio(samples, numerator, denominator):
+    """Median over repeats of the ratio of two statements timed side by side in the same repeat."""
+    return statistics.median(a / b for a, b in zip(samples[numerator], samples[denominator]))
 
 
 def plexgrad_cases(device, requires_grad):
@@ -142,16 +148,16 @@ def main():
             suites["jax.numpy"] = jax_cases(requires_grad)
         for name in suites["plexgrad cpu"]:
             number = arguments.number // 10 if "bwd" in name else arguments.number
-            times = _interleaved_medians_us({column: suites[column][name] for column in columns}, number,
-                                            arguments.repeats)
+            samples = _interleaved_us({column: suites[column][name] for column in columns}, number,
+                                      arguments.repeats)
             row = f"{name:<28}{'yes' if requires_grad else 'no':<6}" + "".join(
-                f"{times[column]:>14.2f}" for column in columns)
+                f"{statistics.median(samples[column]):>14.2f}" for column in columns)
             ratios = []
             if has_torch:
-                ratios.append(times["plexgrad cpu"] / times["torch"])
-            ratios.append(times["plexgrad cpu"] / times["numpy"])
+                ratios.append(_paired_ratio(samples, "plexgrad cpu", "torch"))
+            ratios.append(_paired_ratio(samples, "plexgrad cpu", "numpy"))
             if has_jax:
-                ratios.append(times["plexgrad jax"] / times["jax.numpy"])
+                ratios.append(_paired_ratio(samples, "plexgrad jax", "jax.numpy"))
             print(row + "".join(f"{ratio:>10.2f}x" for ratio in ratios))
 
 
