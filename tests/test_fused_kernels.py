@@ -128,3 +128,24 @@ def test_sgd_momentum_update_bumps_versions_and_matches_the_formula(device):
     optimizer.step()
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         saved.sum().backward()
+
+
+@pytest.mark.parametrize("case", ["batch_norm_2d", "cross_entropy", "linear"])
+def test_forward_fused_kernels_without_their_backward_kernels(device, monkeypatch, case):
+    """A backend may ship a fused forward without the matching backward kernel: the composite rule
+    takes over for the gradient."""
+    function, shapes = CASES[case]
+    arrays = [rng(3).standard_normal(shape) for shape in shapes]
+    complete = _run(function, arrays, device)
+    kernels = backend_for_type(device).kernels
+    for name in ("batch_norm_backward", "cross_entropy_indices_backward", "linear_backward", "relu_backward"):
+        monkeypatch.delitem(kernels, name, raising=False)
+    for ours, reference in zip(_run(function, arrays, device), complete):
+        np.testing.assert_allclose(ours, reference, rtol=1e-10, atol=1e-12)
+
+
+def test_a_kernel_the_backend_lacks_is_a_clear_not_implemented_error(monkeypatch):
+    backend = backend_for_type("cpu")
+    monkeypatch.delitem(backend.kernels, "full")
+    with pytest.raises(NotImplementedError, match="'full' is not implemented by backend 'numpy'"):
+        plexgrad.zeros(3)

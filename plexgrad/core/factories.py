@@ -211,7 +211,7 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=
     dtype = dtypes.as_dtype(dtype)
     backend = backend_for_type(target.type)
     value = fill_value.item() if isinstance(fill_value, Tensor) else fill_value
-    data = backend.kernels["full"](shape, value, dtype, backend.native_dtype(dtype)) \
+    data = backend.kernel("full")(shape, value, dtype, backend.native_dtype(dtype)) \
         if target.type == "cpu" or target.index in (None, 0) else \
         _host_to(numpy.full(shape, value), dtype, target)
     return _finish(data, dtype, target, requires_grad)

@@ -76,10 +76,9 @@ def _write(target, result_data):
             raise
     else:
         shape = tuple(target._data.shape)
-        kernels = backend.kernels
         values = result_data
         if tuple(values.shape) != shape:
-            values = kernels["expand"](values, shape)
+            values = backend.kernel("expand")(values, shape)
         if target._base is None:
             target._data = values
         else:

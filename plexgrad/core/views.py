@@ -156,8 +156,8 @@ def refresh_views(root):
     if not views:
         return
     backend = backend_for_type(root._device.type)
-    flat_root = backend.kernels["reshape"](root._data, (-1,))
-    take = backend.kernels["getitem"]
+    flat_root = backend.kernel("reshape")(root._data, (-1,))
+    take = backend.kernel("getitem")
     for view in list(views):
         view._data = take(flat_root, device_flat_index(view))
 

@@ -55,7 +55,7 @@ def _filled_like(output, value):
     """A tensor shaped like ``output`` filled with ``value``, made with one kernel call."""
     backend = backend_for_type(output._device.type)
     dtype = output._dtype
-    data = backend.kernels["full"](output._data.shape, value, dtype, backend.native_dtype(dtype))
+    data = backend.kernel("full")(output._data.shape, value, dtype, backend.native_dtype(dtype))
     return make_tensor(data, dtype, output._device)
 
 

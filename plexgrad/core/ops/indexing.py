@@ -243,7 +243,7 @@ def setitem(input, key, value):
         value_data = value_tensor._data
         if value_tensor._data.ndim > len(target_shape):
             value_data = value_data.reshape(tuple(value_data.shape[value_data.ndim - len(target_shape):]))
-        backend.kernels["index_put_"](data, value_data, native, False)
+        backend.kernel("index_put_")(data, value_data, native, False)
         from ..views import root_of
         root_of(input)._storage_version += 1
         return

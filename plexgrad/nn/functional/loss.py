@@ -262,12 +262,12 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
 def _cross_entropy_backward(node, grad):
     target, probabilities, scale = node.params
     device = grad._device
-    if grad_state.enabled:  # create_graph: softmax(input) - one_hot(target), differentiable again
+    kernel = backend_for_type(device.type).kernels.get("cross_entropy_indices_backward")
+    if grad_state.enabled or kernel is None:  # create_graph: softmax(input) - one_hot(target), differentiable
         input = node.saved_tensors[0]
         classes = arange(input.shape[1], device=device)
         one_hot = (classes == target.unsqueeze(1)).to(input._dtype)
         return ((act.softmax(input, 1) - one_hot) * (grad * scale),)
-    kernel = backend_for_type(device.type).kernels["cross_entropy_indices_backward"]
     return (make_tensor(kernel(probabilities, target._data, grad._data, scale), grad._dtype, device),)
 
 

@@ -64,10 +64,10 @@ def _batch_norm_backward(node, grad):
     weight = saved[1] if len(saved) > 1 else None
     dims, shape, eps, centered, inverse_std = node.params
     edges = node.edges
-    if grad_state.enabled or centered is None:  # create_graph, or a backend without the fused kernel
-        return _composite_batch_norm_backward(input, grad, weight, dims, shape, eps, edges)
     device = grad._device
-    kernel = backend_for_type(device.type).kernels["batch_norm_backward"]
+    kernel = backend_for_type(device.type).kernels.get("batch_norm_backward")
+    if grad_state.enabled or centered is None or kernel is None:  # create_graph, or no fused kernels
+        return _composite_batch_norm_backward(input, grad, weight, dims, shape, eps, edges)
     grad_input, grad_weight, grad_bias = kernel(grad._data, centered, inverse_std,
                                                 None if weight is None else weight._data, dims, shape,
                                                 edges[0] is not None)
