@@ -55,13 +55,15 @@ class SGD(Optimizer):
         nesterov = group["nesterov"]
         maximize = group["maximize"]
         state = self.state
+        plain_momentum = not (maximize or weight_decay or nesterov) and momentum != 0 and type(lr) in (int, float)
         for param in group["params"]:
             grad = param._grad
             if grad is None:
                 continue
-            if not (maximize or weight_decay or nesterov) and momentum != 0 and type(lr) in (int, float):
-                buffer = state[param].get("momentum_buffer") if param in state else None
-                if buffer is not None and self._direct_momentum_step(param, grad, buffer, lr, momentum, dampening):
+            if plain_momentum:
+                param_state = state.get(param)
+                buffer = None if param_state is None else param_state.get("momentum_buffer")
+                if buffer is not None and _direct_momentum_step(param, grad, buffer, lr, momentum, dampening):
                     continue
             if maximize:
                 grad = -grad
@@ -77,21 +79,23 @@ class SGD(Optimizer):
                 grad = grad + buffer * momentum if nesterov else buffer
             param.sub_(grad, alpha=lr)
 
-    @staticmethod
-    def _direct_momentum_step(param, grad, buffer, lr, momentum, dampening):
-        """The plain momentum update as three in-place kernel calls on mutable backends; False if not possible."""
-        kernels = direct_kernels((param, grad, buffer), _MOMENTUM_KERNELS)
-        shape = param._data.shape
-        if (kernels is None or not param._dtype.is_floating_point or grad._data.shape != shape
-                or buffer._data.shape != shape):
-            return False
-        multiply_into, add_scaled_into = kernels
-        multiply_into(buffer._data, momentum)
-        add_scaled_into(buffer._data, grad._data, 1 - dampening)
-        add_scaled_into(param._data, buffer._data, -lr)
-        bump_version(buffer)
-        bump_version(param)
-        return True
+
+def _direct_momentum_step(param, grad, buffer, lr, momentum, dampening):
+    """The plain momentum update as three in-place kernel calls on mutable backends; False if not possible."""
+    if not param._dtype.is_floating_point:
+        return False
+    kernels = direct_kernels((param, grad, buffer), _MOMENTUM_KERNELS)
+    shape = param._data.shape
+    if kernels is None or grad._data.shape != shape or buffer._data.shape != shape:
+        return False
+    multiply_into, add_scaled_into = kernels
+    data = buffer._data
+    multiply_into(data, momentum)
+    add_scaled_into(data, grad._data, 1 - dampening)
+    add_scaled_into(param._data, data, -lr)
+    bump_version(buffer)
+    bump_version(param)
+    return True
 
 
 _MOMENTUM_KERNELS = ("mul_", "add_scaled_")

@@ -21,9 +21,11 @@ def _linear_backward(node, grad):
         kernel = backend_for_type(device.type).kernels.get("linear_backward")
         if kernel is not None:
             dtype = grad._dtype
-            return tuple(None if data is None else make_tensor(data, dtype, device) for data in kernel(
-                grad._data, input._data, weight._data, edges[0] is not None, edges[1] is not None,
-                len(edges) > 2 and edges[2] is not None))
+            grad_input, grad_weight, grad_bias = kernel(grad._data, input._data, weight._data, edges[0] is not None,
+                                                        edges[1] is not None, len(edges) > 2 and edges[2] is not None)
+            return (None if grad_input is None else make_tensor(grad_input, dtype, device),
+                    None if grad_weight is None else make_tensor(grad_weight, dtype, device),
+                    None if grad_bias is None else make_tensor(grad_bias, dtype, device))
     grad_input = grad @ weight if node.edges[0] is not None else None
     grad_weight = grad.t() @ input if node.edges[1] is not None else None
     grad_bias = grad.sum(0) if len(node.edges) > 2 and node.edges[2] is not None else None
