@@ -8,6 +8,11 @@ never has to provide them.  Their derivatives stay in the core: the fused
 backward kernels serve first-order gradients, and ``create_graph`` goes through
 the composite.
 
+Each builder takes ``xp`` and ``compile(function, static_argnums)``: the identity for
+numpy and cupy, ``jax.jit`` for jax, where one compiled call replaces a dozen
+dispatched ones (``static_argnums`` are the hashable parameters: dims, shapes, eps,
+which gradients are needed).
+
 ``linear(x, weight, bias)``
     ``x @ weight.T + bias`` for a 2-d ``x`` (``bias`` may be ``None``).
 ``linear_backward(grad, x, weight, need_input, need_weight, need_bias)``
@@ -28,34 +33,38 @@ the composite.
     ``(probabilities - one_hot(target)) * (grad * scale)``.
 """
 
-__all__ = ["FUSED_BUILDERS"]
+__all__ = ["FUSED_BUILDERS", "build_fused_kernels"]
 
 
-def _linear(xp):
+def _eager(function, static_argnums=()):
+    return function
+
+
+def _linear(xp, compile=_eager):
     matmul = xp.matmul
 
     def linear(x, weight, bias):
         result = matmul(x, weight.T)
         return result if bias is None else result + bias
-    return linear
+    return compile(linear)
 
 
-def _linear_backward(xp):
+def _linear_backward(xp, compile=_eager):
     matmul = xp.matmul
 
     def linear_backward(grad, x, weight, need_input, need_weight, need_bias):
         return (matmul(grad, weight) if need_input else None, matmul(grad.T, x) if need_weight else None,
                 grad.sum(axis=0) if need_bias else None)
-    return linear_backward
+    return compile(linear_backward, static_argnums=(3, 4, 5))
 
 
-def _relu_backward(xp):
+def _relu_backward(xp, compile=_eager):
     def relu_backward(grad, output):
         return grad * (output > 0)
-    return relu_backward
+    return compile(relu_backward)
 
 
-def _batch_norm_train(xp):
+def _batch_norm_train(xp, compile=_eager):
     def batch_norm_train(x, weight, bias, eps, dims, shape):
         if x.dtype.itemsize < 4:  # float16/bfloat16: statistics in float32, as torch does
             results = batch_norm_train(x.astype(xp.float32), None if weight is None else weight.astype(xp.float32),
@@ -71,10 +80,10 @@ def _batch_norm_train(xp):
         if bias is not None:
             output = output + bias.reshape(shape)
         return output, centered, inverse_std, mean.reshape(-1), variance.reshape(-1)
-    return batch_norm_train
+    return compile(batch_norm_train, static_argnums=(3, 4, 5))
 
 
-def _batch_norm_backward(xp):
+def _batch_norm_backward(xp, compile=_eager):
     def batch_norm_backward(grad, centered, inverse_std, weight, dims, shape, need_input):
         count = grad.size // grad.shape[1]
         inverse_flat = inverse_std.reshape(-1)
@@ -87,28 +96,32 @@ def _batch_norm_backward(xp):
         grad_input = (grad * scale.reshape(shape) - (scale * grad_bias / count).reshape(shape)
                       - centered * (scale * inverse_flat * grad_weight / count).reshape(shape))
         return grad_input, grad_weight, grad_bias
-    return batch_norm_backward
+    return compile(batch_norm_backward, static_argnums=(4, 5, 6))
 
 
-def _cross_entropy_indices(xp):
-    def cross_entropy_indices(logits, target, scale):
-        classes = logits.shape[1]
-        if not bool(((target >= 0) & (target < classes)).all()):
-            return None
+def _cross_entropy_indices(xp, compile=_eager):
+    def loss_and_probabilities(logits, target, scale):
         shifted = logits - logits.max(axis=1, keepdims=True)
         exponentials = xp.exp(shifted)
         sums = exponentials.sum(axis=1, keepdims=True)
         picked = xp.take_along_axis(shifted, target.reshape(-1, 1), axis=1)
         loss = xp.asarray((xp.log(sums) - picked).sum() * scale, dtype=logits.dtype)
         return loss, exponentials / sums
+    compiled = compile(loss_and_probabilities)
+
+    def cross_entropy_indices(logits, target, scale):
+        classes = logits.shape[1]
+        if not bool(((target >= 0) & (target < classes)).all()):  # outside the compiled part: it looks at data
+            return None
+        return compiled(logits, target, scale)
     return cross_entropy_indices
 
 
-def _cross_entropy_indices_backward(xp):
+def _cross_entropy_indices_backward(xp, compile=_eager):
     def cross_entropy_indices_backward(probabilities, target, grad, scale):
         one_hot = xp.arange(probabilities.shape[1]) == target.reshape(-1, 1)
         return (probabilities - one_hot) * (grad * scale)
-    return cross_entropy_indices_backward
+    return compile(cross_entropy_indices_backward)
 
 
 FUSED_BUILDERS = {
@@ -120,3 +133,8 @@ FUSED_BUILDERS = {
     "cross_entropy_indices": _cross_entropy_indices,
     "cross_entropy_indices_backward": _cross_entropy_indices_backward,
 }
+
+
+def build_fused_kernels(xp, compile=_eager):
+    """Every fused kernel for ``xp``, by name, each compiled with ``compile`` (see the module docstring)."""
+    return {name: builder(xp, compile) for name, builder in FUSED_BUILDERS.items()}
