@@ -3,9 +3,9 @@
 __all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d"]
 
 from ...core import dtypes
-from ...core.factories import empty, ones, tensor, zeros
-from .. import functional as F, init
-from ..parameter import Parameter
+from ...core.factories import ones, tensor, zeros
+from .. import functional as F
+from .affine import register_affine, reset_affine
 from .module import Module
 
 
@@ -27,15 +27,7 @@ class _BatchNorm(Module):
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
-        if affine:
-            self.weight = Parameter(empty(num_features, device=device, dtype=dtype))
-            if bias:
-                self.bias = Parameter(empty(num_features, device=device, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        register_affine(self, num_features, affine, bias, device, dtype)
         if track_running_stats:
             self.register_buffer("running_mean", zeros(num_features, device=device, dtype=dtype))
             self.register_buffer("running_var", ones(num_features, device=device, dtype=dtype))
@@ -56,10 +48,7 @@ class _BatchNorm(Module):
     def reset_parameters(self):
         """Reset the running statistics, weight to 1 and bias to 0."""
         self.reset_running_stats()
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        reset_affine(self)
 
     def _check_input_dim(self, input):
         if input.dim() not in self.expected_dims:
