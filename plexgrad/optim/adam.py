@@ -6,7 +6,7 @@ import math
 
 from ..core.factories import zeros_like
 from ..core.ops.elementwise import maximum
-from .optimizer import Optimizer, scalar
+from .optimizer import Optimizer, check_non_negative, scalar
 
 
 class Adam(Optimizer):
@@ -40,16 +40,14 @@ class Adam(Optimizer):
     def check_hyperparameters(self, group):
         super().check_hyperparameters(group)
         betas = group["betas"]
-        if not 0.0 <= group["eps"]:
-            raise ValueError(f"Invalid epsilon value: {group['eps']}")
+        check_non_negative(group, {"eps": "epsilon"})
         if len(betas) != 2:
             raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
         if not 0.0 <= scalar(betas[0]) < 1.0:
             raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
         if not 0.0 <= scalar(betas[1]) < 1.0:
             raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= group["weight_decay"]:
-            raise ValueError(f"Invalid weight_decay value: {group['weight_decay']}")
+        check_non_negative(group, {"weight_decay": "weight_decay"})
 
     def _update_group(self, group):
         lr = scalar(group["lr"])

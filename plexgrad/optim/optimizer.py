@@ -5,7 +5,7 @@ Subclasses implement ``step``; the base keeps torch's layout so code written for
 ``load_state_dict``) works unchanged.
 """
 
-__all__ = ["Optimizer", "required"]
+__all__ = ["Optimizer", "required", "check_non_negative"]
 
 import warnings
 from collections import defaultdict
@@ -31,6 +31,14 @@ required = _RequiredParameter()
 def scalar(value):
     """A hyper-parameter as a Python number (a one-element tensor is read once)."""
     return value.item() if isinstance(value, Tensor) else value
+
+
+def check_non_negative(group, labels):
+    """ValueError ``Invalid <label> value: v`` for the first key of ``labels`` (key -> label) whose value in
+    ``group`` is not >= 0 (NaN included), as torch's optimizers word it."""
+    for key, label in labels.items():
+        if not 0.0 <= group[key]:
+            raise ValueError(f"Invalid {label} value: {group[key]}")
 
 
 class Optimizer:

@@ -3,7 +3,7 @@
 __all__ = ["RMSprop"]
 
 from ..core.factories import zeros_like
-from .optimizer import Optimizer, scalar
+from .optimizer import Optimizer, check_non_negative, scalar
 
 
 class RMSprop(Optimizer):
@@ -36,14 +36,8 @@ class RMSprop(Optimizer):
 
     def check_hyperparameters(self, group):
         super().check_hyperparameters(group)
-        if not 0.0 <= group["eps"]:
-            raise ValueError(f"Invalid epsilon value: {group['eps']}")
-        if not 0.0 <= group["momentum"]:
-            raise ValueError(f"Invalid momentum value: {group['momentum']}")
-        if not 0.0 <= group["weight_decay"]:
-            raise ValueError(f"Invalid weight_decay value: {group['weight_decay']}")
-        if not 0.0 <= group["alpha"]:
-            raise ValueError(f"Invalid alpha value: {group['alpha']}")
+        check_non_negative(group, {"eps": "epsilon", "momentum": "momentum", "weight_decay": "weight_decay",
+                                   "alpha": "alpha"})
 
     def _update_group(self, group):
         lr = scalar(group["lr"])
