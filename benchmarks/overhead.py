@@ -44,8 +44,12 @@ def plexgrad_cases(device, requires_grad):
     def make(*shape):
         return plexgrad.tensor(generator.standard_normal(shape).astype(numpy.float32), device=device,
                                requires_grad=requires_grad)
-    a, b, c = make(SIZE), make(SIZE), make(SIZE)
-    m1, m2 = make(MATRIX, MATRIX), make(MATRIX, MATRIX)
+    return _tensor_cases(make(SIZE), make(SIZE), make(SIZE), make(MATRIX, MATRIX), make(MATRIX, MATRIX),
+                         requires_grad)
+
+
+def _tensor_cases(a, b, c, m1, m2, requires_grad):
+    """The statements for a library with torch's Tensor API (plexgrad and torch itself)."""
     cases = {
         "add": lambda: a + b,
         "mul": lambda: a * b,
@@ -106,16 +110,7 @@ def torch_cases(requires_grad):
     torch.manual_seed(0)
     a, b, c = (torch.randn(SIZE, requires_grad=requires_grad) for _ in range(3))
     m1, m2 = (torch.randn(MATRIX, MATRIX, requires_grad=requires_grad) for _ in range(2))
-    cases = {
-        "add": lambda: a + b,
-        "mul": lambda: a * b,
-        "relu": lambda: a.relu(),
-        "sum": lambda: a.sum(),
-        "matmul": lambda: m1 @ m2,
-    }
-    if requires_grad:
-        cases["fwd+bwd relu(a*b+c).sum()"] = lambda: (a * b + c).relu().sum().backward()
-    return cases
+    return _tensor_cases(a, b, c, m1, m2, requires_grad)
 
 
 def _available(module):
