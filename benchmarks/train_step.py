@@ -121,10 +121,14 @@ def plexgrad_step(model_name, batch, device):
     from train_fashion_mnist import Net, SmallCNN
     torch.manual_seed(0)
     model = (Net() if model_name == "mlp" else SmallCNN()).to(device)
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    criterion = torch.nn.CrossEntropyLoss()
-    images = torch.randn(batch, 1, 28, 28, device=device)
-    labels = torch.randint(0, 10, (batch,), device=device)
+    return _sgd_step(torch, model, torch.randn(batch, 1, 28, 28, device=device),
+                     torch.randint(0, 10, (batch,), device=device))
+
+
+def _sgd_step(library, model, images, labels):
+    """One SGD-with-momentum training step of ``model`` in ``library`` (plexgrad or torch), as a closure."""
+    optimizer = library.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    criterion = library.nn.CrossEntropyLoss()
 
     def step():
         optimizer.zero_grad()
@@ -157,18 +161,7 @@ def torch_step(model_name, batch):
             nn.Conv2d(1, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
             nn.Conv2d(32, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
             nn.Flatten(), nn.Dropout(0.25), nn.Linear(64 * 7 * 7, 10))
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    criterion = nn.CrossEntropyLoss()
-    images = torch.randn(batch, 1, 28, 28)
-    labels = torch.randint(0, 10, (batch,))
-
-    def step():
-        optimizer.zero_grad()
-        loss = criterion(model(images), labels)
-        loss.backward()
-        optimizer.step()
-        return loss.item()
-    return step
+    return _sgd_step(torch, model, torch.randn(batch, 1, 28, 28), torch.randint(0, 10, (batch,)))
 
 
 def numpy_step(batch):
