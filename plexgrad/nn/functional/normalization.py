@@ -20,6 +20,14 @@ def _channel_shape(input):
     return tuple(shape)
 
 
+def _moments(input, dims):
+    """Mean over ``dims`` (kept), the centered input and the biased variance (kept): the plexgrad-op
+    statistics every composite normalization starts from."""
+    mean = input.mean(dims, keepdim=True)
+    centered = input - mean
+    return mean, centered, (centered * centered).mean(dims, keepdim=True)
+
+
 def _check_batch_norm_input(input, statistics, training):
     """``statistics``: (name, tensor or None) pairs that must hold one value per channel."""
     if not isinstance(input, Tensor):
@@ -41,9 +49,8 @@ def _check_batch_norm_input(input, statistics, training):
 def _composite_batch_norm_backward(input, grad, weight, dims, shape, eps, edges):
     """First- or higher-order batch-norm gradients from plexgrad ops (recomputes the statistics from
     ``input``, so under ``create_graph`` the result stays connected to it)."""
-    mean = input.mean(dims, keepdim=True)
-    centered = input - mean
-    inverse_std = ((centered * centered).mean(dims, keepdim=True) + eps).rsqrt()
+    _, centered, variance = _moments(input, dims)
+    inverse_std = (variance + eps).rsqrt()
     normalized = centered * inverse_std
     count = input.numel() // input.shape[1]
     grad_bias = grad.sum(dims)
@@ -109,10 +116,7 @@ def _batch_statistics_forward(input, weight, bias, eps, shape):
             dims, shape)
         output = make_tensor(output, input._dtype, input._device)
     else:
-        data = _detached(input)
-        mean = data.mean(dims, keepdim=True)
-        centered_tensor = data - mean
-        variance = (centered_tensor * centered_tensor).mean(dims, keepdim=True)
+        mean, centered_tensor, variance = _moments(_detached(input), dims)
         output = centered_tensor * (variance + eps).rsqrt()
         if weight is not None:
             output = output * _detached(weight).reshape(shape)
@@ -194,9 +198,7 @@ def _normalized_dims(input, normalized_shape):
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Normalize over the last ``len(normalized_shape)`` dimensions, then scale and shift."""
     dims = _normalized_dims(input, normalized_shape)
-    mean = input.mean(dims, keepdim=True)
-    centered = input - mean
-    variance = (centered * centered).mean(dims, keepdim=True)
+    _, centered, variance = _moments(input, dims)
     output = centered * (variance + eps).rsqrt()
     if weight is not None:
         output = output * weight
@@ -214,10 +216,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     if channels % num_groups:
         raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, but got input "
                            f"of shape {list(input.shape)} and num_groups={num_groups}")
-    grouped = input.reshape(batch, num_groups, -1)
-    mean = grouped.mean(2, keepdim=True)
-    centered = grouped - mean
-    variance = (centered * centered).mean(2, keepdim=True)
+    _, centered, variance = _moments(input.reshape(batch, num_groups, -1), 2)
     output = (centered * (variance + eps).rsqrt()).reshape(input.shape)
     shape = _channel_shape(input)
     if weight is not None:
