@@ -21,30 +21,16 @@ def make_tensor(data, dtype, device):
 class Node:
     """A recorded op application; what ``tensor.grad_fn`` returns."""
 
-    # Every node sets the five slots; the fields most nodes never use are class-level
-    # defaults, set per instance (in its lazily created __dict__) only when needed, so
-    # recording a node costs five stores.
+    # Nodes are built field by field by the recorders in core/op.py (``record`` and its
+    # unary/pair/binary forms), without an __init__ call: every node sets these five
+    # slots; the fields most nodes never use are class-level defaults, set per instance
+    # (in its lazily created __dict__) only when needed.
     __slots__ = ("rule", "edges", "saved", "versions", "params", "__dict__", "__weakref__")
     output_data = None  # the op's output array, for rules that differentiate through it
     output_meta = None  # (dtype, device) of that output
     pre_hooks = None
     hooks = None
     input_meta = None  # rule-specific facts about the inputs (e.g. the scalars of a binary op)
-
-    def __init__(self, rule, edges, saved, params, input_meta=None):
-        self.rule = rule
-        self.edges = edges
-        self.saved = saved
-        self.params = params
-        if saved:
-            versions = []
-            for tensor in saved:
-                versions.append(tensor._storage_version if tensor._base is None else tensor._version_counter())
-            self.versions = versions
-        else:
-            self.versions = None
-        if input_meta is not None:
-            self.input_meta = input_meta
 
     def name(self):
         return self.rule.node_name
