@@ -15,10 +15,10 @@ import warnings
 from ...core import dtypes
 from ...core.autograd.grad_mode import state as grad_state
 from ...core.dispatch import backend_for_type
-from ...core.factories import arange
 from ...core.op import Rule, record
 from ...core.ops import activation as act, elementwise as ew
 from ...core.tensor import Tensor, make_tensor
+from .sparse import one_hot
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -265,9 +265,8 @@ def _cross_entropy_backward(node, grad):
     kernel = backend_for_type(device.type).kernels.get("cross_entropy_indices_backward")
     if grad_state.enabled or kernel is None:  # create_graph: softmax(input) - one_hot(target), differentiable
         input = node.saved_tensors[0]
-        classes = arange(input.shape[1], device=device)
-        one_hot = (classes == target.unsqueeze(1)).to(input._dtype)
-        return ((act.softmax(input, 1) - one_hot) * (grad * scale),)
+        targets = one_hot(target.long(), input.shape[1]).to(input._dtype)
+        return ((act.softmax(input, 1) - targets) * (grad * scale),)
     return (make_tensor(kernel(probabilities, target._data, grad._data, scale), grad._dtype, device),)
 
 
