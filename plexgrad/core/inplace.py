@@ -89,7 +89,7 @@ def _write(target, result_data):
                     "memory location. Please clone() the tensor before performing the operation.")
             root._data = backend.scatter_flat(root._data, positions, values)
         refresh_views(root)
-    _version_owner(target)._storage_version += 1
+    bump_version(target)
 
 
 def _overlapping(view):
@@ -174,7 +174,7 @@ def restride_in_place(function, target, *args, **kwargs):
             _hand_storage_to_hidden_root(target, result)
     target._data = result._data
     _forget_layout(target)
-    _version_owner(target)._storage_version += 1
+    bump_version(target)
     if recording:
         target._grad_fn = result._grad_fn
         target._requires_grad = result._requires_grad
@@ -219,7 +219,7 @@ def accumulate_into(target, value):
     if (add_into is not None and target._dtype is value._dtype and target._data.shape == value._data.shape
             and backend.owned(target._data) is target._data and value._device is target._device):
         add_into(target._data, value._data)
-        _version_owner(target)._storage_version += 1
+        bump_version(target)
         return
     previous = grad_state.enabled
     grad_state.enabled = False
@@ -271,14 +271,14 @@ def fast_binary_in_place(general, kernel_name, true_division=False):
                     scaled_kernel(data, value, alpha * _SCALED_SIGNS[kernel_name])
                 except ValueError:
                     return general(self, other, *args, **kwargs)
-                _version_owner(self)._storage_version += 1
+                bump_version(self)
                 return self
             value = value * alpha
         try:
             kernel(data, value)
         except ValueError:  # not broadcastable to the target, or read-only: the general path says why
             return general(self, other, *args, **kwargs)
-        _version_owner(self)._storage_version += 1
+        bump_version(self)
         return self
     method.__name__ = general.__name__
     method.__qualname__ = getattr(general, "__qualname__", general.__name__)
@@ -314,5 +314,5 @@ def direct_kernels(tensors, names):
 
 
 def bump_version(tensor):
-    """Count an in-place write done by a kernel directly (see ``direct_kernels``)."""
+    """Count an in-place write to ``tensor``'s storage (autograd refuses saved tensors written since)."""
     _version_owner(tensor)._storage_version += 1
