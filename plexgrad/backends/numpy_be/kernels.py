@@ -98,11 +98,6 @@ def fast_expand(x, shape):
     return result
 
 
-def add_into(destination, source):
-    """In-place accumulation ``destination += source`` (used for .grad accumulation)."""
-    _add(destination, source, out=destination)
-
-
 _multiply = numpy.multiply
 _matmul = numpy.matmul
 _may_share_memory = numpy.may_share_memory
@@ -195,6 +190,7 @@ def scatter_add(x, index, src, dim):
 
 
 def _in_place(ufunc):
+    """The in-place kernel ``destination = ufunc(destination, source)`` (``add_`` accumulates .grad)."""
     def kernel(destination, source):
         ufunc(destination, source, out=destination)
     return kernel
@@ -204,7 +200,7 @@ def build_backend():
     kernels = build_kernels(numpy, native_dtype)
     kernels["index_put_"] = index_put_
     kernels["scatter_add"] = scatter_add
-    kernels.update({"sum": fast_sum, "relu": fast_relu, "expand": fast_expand, "add_": add_into,
+    kernels.update({"sum": fast_sum, "relu": fast_relu, "expand": fast_expand, "add_": _in_place(numpy.add),
                     "sub_": _in_place(numpy.subtract), "mul_": _in_place(numpy.multiply),
                     "div_": _in_place(numpy.true_divide), "add_scaled_": add_scaled_into,
                     "linear": linear, "cross_entropy_indices": cross_entropy_indices})
