@@ -16,6 +16,7 @@ import timeit
 import numpy
 
 import plexgrad
+from timing import paired_ratio, round_robin
 
 SIZE = 10
 MATRIX = 4
@@ -26,16 +27,8 @@ def _interleaved_us(statements, number, repeats):
     timers = {name: timeit.Timer(statement) for name, statement in statements.items()}
     for timer in timers.values():
         timer.timeit(max(number // 10, 10))  # warm up (caches, jit)
-    samples = {name: [] for name in timers}
-    for _ in range(repeats):
-        for name, timer in timers.items():
-            samples[name].append(timer.timeit(number) / number * 1e6)
-    return samples
-
-
-def _paired_ratio(samples, numerator, denominator):
-    """Median over repeats of the ratio of two statements timed side by side in the same repeat."""
-    return statistics.median(a / b for a, b in zip(samples[numerator], samples[denominator]))
+    return round_robin({name: lambda timer=timer: timer.timeit(number) / number * 1e6
+                        for name, timer in timers.items()}, repeats)
 
 
 def plexgrad_cases(device, requires_grad):
@@ -149,10 +142,10 @@ def main():
                 f"{statistics.median(samples[column]):>14.2f}" for column in columns)
             ratios = []
             if has_torch:
-                ratios.append(_paired_ratio(samples, "plexgrad cpu", "torch"))
-            ratios.append(_paired_ratio(samples, "plexgrad cpu", "numpy"))
+                ratios.append(paired_ratio(samples, "plexgrad cpu", "torch"))
+            ratios.append(paired_ratio(samples, "plexgrad cpu", "numpy"))
             if has_jax:
-                ratios.append(_paired_ratio(samples, "plexgrad jax", "jax.numpy"))
+                ratios.append(paired_ratio(samples, "plexgrad jax", "jax.numpy"))
             print(row + "".join(f"{ratio:>10.2f}x" for ratio in ratios))
 
 

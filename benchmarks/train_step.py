@@ -30,6 +30,7 @@ for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 import numpy  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "examples"))
+from timing import paired_ratio, round_robin  # noqa: E402  (benchmarks/, on sys.path when run as a script)
 
 
 class NumpyMLP:
@@ -99,21 +100,15 @@ def _timed_ms(steppers, steps, repeats):
     for step in steppers.values():
         step()
         step()
-    samples = {name: [] for name in steppers}
-    for _ in range(repeats):
-        for name, step in steppers.items():
+
+    def sampler(step):
+        def sample():
             started = time.perf_counter()
             for _ in range(steps):
                 step()
-            samples[name].append((time.perf_counter() - started) / steps * 1e3)
-    return samples
-
-
-def _paired_ratio(samples, numerator, denominator):
-    """Median over repeats of the ratio of two columns timed side by side in the same repeat."""
-    if denominator not in samples:
-        return float("nan")
-    return statistics.median(a / b for a, b in zip(samples[numerator], samples[denominator]))
+            return (time.perf_counter() - started) / steps * 1e3
+        return sample
+    return round_robin({name: sampler(step) for name, step in steppers.items()}, repeats)
 
 
 def plexgrad_step(model_name, batch, device):
@@ -209,8 +204,8 @@ def main():
         timings.setdefault("numpy by hand", float("nan"))
         row = f"{model_name:<6}{batch:>6}" + "".join(f"{timings[c]:>15.3f}" for c in columns)
         if has_torch:
-            row += f"{_paired_ratio(samples, 'plexgrad cpu', 'torch'):>11.2f}x"
-        row += f"{_paired_ratio(samples, 'plexgrad cpu', 'numpy by hand'):>11.2f}x"
+            row += f"{paired_ratio(samples, 'plexgrad cpu', 'torch'):>11.2f}x"
+        row += f"{paired_ratio(samples, 'plexgrad cpu', 'numpy by hand'):>11.2f}x"
         print(row, flush=True)
 
 
