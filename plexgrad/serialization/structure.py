@@ -65,9 +65,6 @@ def encode(obj):
     def visit(value, path):
         if value is None or isinstance(value, (bool, int, float, str)):
             return value
-        if len(path) > MAX_NESTING:
-            raise ValueError(f"plexgrad.save cannot store {_describe_path(path[:3])}...: containers are nested more "
-                             f"than {MAX_NESTING} deep (plexgrad.load refuses deeper files); flatten the object")
         if isinstance(value, Tensor):
             name = names_by_identity.get(id(value))
             if name is None:
@@ -87,6 +84,9 @@ def encode(obj):
             return {"dtype": value.name}
         if isinstance(value, Device):
             return {"device": str(value)}
+        if len(path) >= MAX_NESTING:
+            raise ValueError(f"plexgrad.save cannot store {_describe_path(path[:3])}...: containers are nested more "
+                             f"than {MAX_NESTING} deep (plexgrad.load refuses deeper files); flatten the object")
         for tag, kind in _MAPPINGS.items():
             if type(value) is kind:
                 return {tag: [[visit(key, path + [key]), visit(item, path + [key])] for key, item in value.items()]}
@@ -135,8 +135,6 @@ def decode(tree, make_tensor, arrays):
     def visit(node, depth):
         if node is None or isinstance(node, (bool, int, float, str)):
             return node
-        if depth > 3 * MAX_NESTING:  # each container is up to three JSON levels: {"dict": [[key, value]]}
-            raise StructureError(f"containers are nested more than {MAX_NESTING} deep")
         if isinstance(node, list):
             raise StructureError("a bare JSON list where a tagged container was expected")
         if not isinstance(node, dict) or not node:
@@ -167,20 +165,24 @@ def decode(tree, make_tensor, arrays):
                 raise StructureError(f"unknown {tag} {items!r} ({error})") from None
         if not isinstance(items, list):
             raise StructureError(f"the items of a {tag!r} must be a JSON list")
+        if depth >= MAX_NESTING:  # ``depth`` counts the containers around this one
+            raise StructureError(f"containers are nested more than {MAX_NESTING} deep")
         if tag in _MAPPINGS:
             result = _MAPPINGS[tag]()
             for pair in items:
                 if not isinstance(pair, list) or len(pair) != 2:
                     raise StructureError(f"a {tag!r} entry must be a [key, value] pair, got {pair!r}")
-                key = visit(pair[0], depth + 3)
+                key = visit(pair[0], depth + 1)
                 try:
                     hash(key)
                 except TypeError:
                     raise StructureError(f"a {tag!r} key must be hashable, got a {type(key).__name__}") from None
-                result[key] = visit(pair[1], depth + 3)
+                result[key] = visit(pair[1], depth + 1)
             return result
         if tag in _SEQUENCES:
-            values = [visit(item, depth + 2) for item in items]
+            values = [visit(item, depth + 1) for item in items]
+            if tag == "Size" and not all(type(value) is int for value in values):
+                raise StructureError(f"the items of a 'Size' must be integers, got {values!r}")
             try:
                 return _SEQUENCES[tag](values)
             except TypeError as error:
