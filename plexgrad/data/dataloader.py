@@ -300,7 +300,13 @@ class _MultiProcessIterator:
                 self._receive(0)  # what a worker sent just before it died still counts
                 if self._ready:
                     break
-                self._fail(_death_message(dead))
+                self._shutdown()
+                # torch's shape: "exited unexpectedly" caused by "is killed by signal: ..."; the details
+                # go in the message too, so a printed str(error) says which signal.
+                details = _death_message(dead)
+                pids = ", ".join(str(process.pid) for process in dead)
+                raise RuntimeError(f"DataLoader worker (pid(s) {pids}) exited unexpectedly: {details}") from (
+                    RuntimeError(details))
             if deadline is not None and time.monotonic() >= deadline:
                 self._fail(f"DataLoader timed out after {self._timeout} seconds")
         return self._ready.popleft()
@@ -416,7 +422,7 @@ def _death_message(dead):
             text = (f"DataLoader worker (pid {process.pid}) exited unexpectedly with exit code {code}. Details are "
                     "lost due to multiprocessing. Rerunning with num_workers=0 may give better error trace.")
         else:
-            text = f"DataLoader worker (pid(s) {process.pid}) exited unexpectedly"
+            text = f"DataLoader worker (pid {process.pid}) exited with exit code 0 while batches were pending."
         parts.append(text.strip())
     return " ".join(parts)
 
