@@ -15,8 +15,8 @@ Reading never holds the file twice: each tensor's bytes are read straight into i
 (or mapped, with ``mmap=True``), so loading needs about the file's size in extra memory.
 """
 
-__all__ = ["checksum", "code_of", "encode_header", "seal_header", "array_bytes", "read_file", "CODES", "HEADER_CHECKSUM_KEY",
-           "MAX_HEADER_BYTES"]
+__all__ = ["checksum", "code_of", "encode_header", "seal_header", "array_bytes", "read_file", "CODES",
+           "HEADER_CHECKSUM_KEY", "MAX_HEADER_BYTES"]
 
 import json
 import struct
