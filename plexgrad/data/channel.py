@@ -9,15 +9,19 @@ payload, and both ends are non-blocking:
 - the main process's ``Receiver`` takes whatever bytes are in the pipe and hands back complete
   messages; a half-sent message just stays in its buffer, so the caller can wait on the pipe
   *and* on the workers' exit sentinels with a deadline, and notice a dead worker;
-- the worker's ``send_message`` writes as much as fits, then waits for room at most
-  ``SEND_POLL_SECONDS`` at a time, asking ``should_stop()`` between waits, so a worker whose
-  parent died (or was told to stop) gives up instead of blocking on a full pipe.
+- a ``Sender`` writes as much as fits, then waits for room at most ``SEND_POLL_SECONDS`` at
+  a time, asking ``should_stop()`` between waits, so a worker whose parent died (or was told
+  to stop) gives up instead of blocking on a full pipe, and the main process never blocks
+  sending indices to a dead worker.
+
+The same channels carry index batches from the main process to each worker: a multiprocessing
+Queue's hidden feeder thread and blocking reads are nowhere on either side.
 
 POSIX only (file descriptors and ``select.poll``), as are the ``fork`` and ``forkserver`` start
 methods this module is used with; ``spawn`` works too.
 """
 
-__all__ = ["open_channel", "Receiver", "send_message", "make_poller", "SEND_POLL_SECONDS"]
+__all__ = ["open_channel", "Receiver", "Sender", "SEND_POLL_SECONDS"]
 
 import os
 import select
@@ -100,28 +104,37 @@ class Receiver:
         self.connection.close()
 
 
-def send_message(descriptor, payload, should_stop, poller):
-    """Write one framed message to the non-blocking pipe ``descriptor``; True once it is all
-    written, False if ``should_stop()`` said to give up while waiting for room. ``poller`` is a
-    ``select.poll()`` with ``descriptor`` registered for POLLOUT. A closed reader raises
-    BrokenPipeError."""
-    for part in (_LENGTH.pack(len(payload)), payload):
-        with memoryview(part) as view:
-            position, total = 0, len(view)
-            while position < total:
-                try:
-                    position += os.write(descriptor, view[position:])
-                    continue
-                except BlockingIOError:
-                    pass
-                if should_stop():
-                    return False
-                poller.poll(int(SEND_POLL_SECONDS * 1000))
-    return True
+class Sender:
+    """The writing end of a channel: ``send(payload, should_stop)`` writes one framed message,
+    waiting for room at most ``SEND_POLL_SECONDS`` at a time and asking ``should_stop()``
+    between waits; it returns False if told to stop before the message was all written. A
+    reader that is gone raises BrokenPipeError."""
 
+    __slots__ = ("connection", "descriptor", "_poller")
 
-def make_poller(descriptor):
-    """A ``select.poll()`` that waits for room to write in ``descriptor``."""
-    poller = select.poll()
-    poller.register(descriptor, select.POLLOUT)
-    return poller
+    def __init__(self, connection):
+        self.connection = connection
+        self.descriptor = connection.fileno()
+        os.set_blocking(self.descriptor, False)
+        self._poller = select.poll()
+        self._poller.register(self.descriptor, select.POLLOUT)
+
+    def send(self, payload, should_stop):
+        """Write ``payload`` (bytes-like) as one message; see the class docstring."""
+        for part in (_LENGTH.pack(len(payload)), payload):
+            with memoryview(part) as view:
+                position, total = 0, len(view)
+                while position < total:
+                    try:
+                        position += os.write(self.descriptor, view[position:])
+                        continue
+                    except BlockingIOError:
+                        pass
+                    if should_stop():
+                        return False
+                    self._poller.poll(int(SEND_POLL_SECONDS * 1000))
+        return True
+
+    def close(self):
+        """Close this end (the reader then sees the end of the stream once every copy is closed)."""
+        self.connection.close()

@@ -5,8 +5,8 @@
         ...
 
 With ``num_workers > 0`` real processes (``fork`` on Linux, else ``spawn``) fetch and collate
-batches; each gets index batches through its own queue and sends back host (numpy) batches through
-its own pipe, which the main process turns into tensors on the default device, in sampler order.
+batches; each gets index batches through its own pipe and sends back host (numpy) batches through
+another, which the main process turns into tensors on the default device, in sampler order.
 A worker's exception is raised again in the main process with the worker's traceback. The main
 process never blocks without a deadline: a worker that dies (even halfway through sending a
 batch) raises ``RuntimeError: DataLoader worker (pid N) is killed by signal: Killed`` as in torch,
@@ -32,7 +32,7 @@ from ..core.random import resolve_generator
 from .collate import default_collate, default_convert
 from .dataset import IterableDataset
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
-from .channel import Receiver, open_channel
+from .channel import Receiver, Sender, open_channel
 from .transfer import for_workers, from_host
 from .worker import ExceptionWrapper, IterableEnd, fetch, get_worker_info, worker_loop
 
@@ -204,7 +204,7 @@ class _MultiProcessIterator:
         context = loader._context()
         base_seed = loader._draw_base_seed()
         self._stop_flag = context.RawValue("b", 0)  # lock-free: a worker killed mid-read can hold no lock
-        self._index_queues = []
+        self._index_senders = []
         self._receivers = []
         self._workers = []
         self._ready = collections.deque()
@@ -212,12 +212,11 @@ class _MultiProcessIterator:
         _live_iterators.add(self)
         dataset = for_workers(loader.dataset)
         for worker_id in range(self._worker_count):
-            index_queue = context.Queue()
-            index_queue.cancel_join_thread()
+            index_reader, index_writer = open_channel(context)
             reader, writer = open_channel(context)
             process = context.Process(
                 target=worker_loop, daemon=True,
-                args=(dataset, index_queue, writer, self._stop_flag, loader._auto_collation, loader.collate_fn,
+                args=(dataset, index_reader, writer, self._stop_flag, loader._auto_collation, loader.collate_fn,
                       loader.drop_last, base_seed, loader.worker_init_fn, worker_id, self._worker_count,
                       loader._is_iterable, os.getpid()))
             try:
@@ -225,10 +224,12 @@ class _MultiProcessIterator:
                     warnings.filterwarnings("ignore", message=".*fork.*", category=RuntimeWarning)
                     process.start()
             finally:
-                # Only the worker may hold the write end: then its death closes the pipe, and workers
-                # forked later do not inherit it.
+                # Only the worker may hold these ends: then its death closes its pipes (the main
+                # process sees the end of its results, and a broken pipe instead of a full one),
+                # and workers forked later do not inherit them.
                 writer.close()
-            self._index_queues.append(index_queue)
+                index_reader.close()
+            self._index_senders.append(Sender(index_writer))
             self._receivers.append(Receiver(reader))
             self._workers.append(process)
         self._reset(loader, first=True)
@@ -243,8 +244,8 @@ class _MultiProcessIterator:
         self._worker_active = [True] * self._worker_count
         self._worker_cycle = itertools.cycle(range(self._worker_count))
         if not first:
-            for index_queue in self._index_queues:
-                index_queue.put("resume")
+            for worker_id in range(self._worker_count):
+                self._send_task(worker_id, "resume")
         for _ in range(loader.prefetch_factor * self._worker_count):
             self._try_put_index()
 
@@ -265,9 +266,22 @@ class _MultiProcessIterator:
                 break
         else:
             return
-        self._index_queues[worker_id].put(((self._generation, self._send_index), indices))
+        self._send_task(worker_id, ((self._generation, self._send_index), indices))
         self._task_info[self._send_index] = (worker_id,)
         self._send_index += 1
+
+    def _send_task(self, worker_id, task, patience=None):
+        """Send ``task`` to a worker; gives up (quietly: ``_get_result`` reports the death) if the
+        worker dies, or after ``patience`` seconds when given."""
+        process = self._workers[worker_id]
+        give_up_at = None if patience is None else time.monotonic() + patience
+
+        def should_stop():
+            return process.exitcode is not None or (give_up_at is not None and time.monotonic() > give_up_at)
+        try:
+            self._index_senders[worker_id].send(pickle.dumps(task, protocol=pickle.HIGHEST_PROTOCOL), should_stop)
+        except (BrokenPipeError, OSError, ValueError):
+            pass
 
     def _fail(self, message):
         self._shutdown()
@@ -358,11 +372,8 @@ class _MultiProcessIterator:
         self._closed = True
         _live_iterators.discard(self)
         self._stop_flag.value = 1
-        for index_queue in self._index_queues:
-            try:
-                index_queue.put(None)
-            except (OSError, ValueError):
-                pass
+        for worker_id in range(self._worker_count):
+            self._send_task(worker_id, None, patience=0.0)
         deadline = time.monotonic() + _SHUTDOWN_GRACE_SECONDS
         while self._drain_until_exit(deadline):
             pass
@@ -378,9 +389,8 @@ class _MultiProcessIterator:
                 pass
         for receiver in self._receivers:
             receiver.close()
-        for index_queue in self._index_queues:
-            index_queue.cancel_join_thread()
-            index_queue.close()
+        for sender in self._index_senders:
+            sender.close()
         self._ready.clear()
 
     def _drain_until_exit(self, deadline):

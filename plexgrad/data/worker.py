@@ -1,6 +1,6 @@
 """What runs inside a DataLoader worker process, and ``get_worker_info()``.
 
-A worker takes ``(task_index, indices)`` from its own index queue, fetches and collates that
+A worker takes ``(task_index, indices)`` from its own index pipe, fetches and collates that
 batch, and sends ``(task_index, host batch)``, pickled, through its own result pipe (channel.py). Errors travel
 back as an ``ExceptionWrapper`` holding the worker's traceback text. Workers compute on the
 ``cpu`` device only (no JAX or CUDA inside a forked process) and stop when told to, or when
@@ -9,9 +9,9 @@ their parent process is gone.
 
 __all__ = ["WorkerInfo", "get_worker_info", "ExceptionWrapper", "IterableEnd", "worker_loop", "fetch"]
 
+import collections
 import os
 import pickle
-import queue
 import random
 import sys
 import traceback
@@ -124,28 +124,28 @@ def _parent_watch(parent_pid):
     return parent_gone
 
 
-def worker_loop(dataset, index_queue, result_writer, stop_flag, auto_collation, collate_fn, drop_last, base_seed,
+def worker_loop(dataset, index_reader, result_writer, stop_flag, auto_collation, collate_fn, drop_last, base_seed,
                 worker_init_fn, worker_id, num_workers, is_iterable, parent_pid):
     """Body of a worker process (see the module docstring).
 
     It leaves when told (a None task, or ``stop_flag.value`` set by the main process's
     shutdown) and when its parent is gone, checked every ``POLL_SECONDS`` while idle and while
     waiting for room in the result pipe, so an orphaned worker never outlives its parent by
-    more than about one batch. Nothing it owns has a feeder thread to join at exit: results go
-    straight into this worker's own pipe.
+    more than about one batch. Nothing it owns has a feeder thread to join at exit (no
+    multiprocessing Queue): tasks and results travel through this worker's own pipes.
     """
     global _worker_info
     from ..core.device import device, set_default_device
-    from .channel import make_poller, send_message
+    from multiprocessing.connection import wait
+    from .channel import Receiver, Sender
     from .transfer import from_parent, to_host
     parent_gone = _parent_watch(parent_pid)
 
     def should_stop():
         return stop_flag.value or parent_gone()
 
-    descriptor = result_writer.fileno()
-    os.set_blocking(descriptor, False)
-    poller = make_poller(descriptor)
+    receiver, sender = Receiver(index_reader), Sender(result_writer)
+    tasks = collections.deque()
     try:
         set_default_device("cpu")
         dataset = from_parent(dataset)
@@ -163,10 +163,16 @@ def worker_loop(dataset, index_queue, result_writer, stop_flag, auto_collation, 
         exhausted = False
         with device("cpu"):
             while not should_stop():
-                try:
-                    task = index_queue.get(timeout=POLL_SECONDS)
-                except queue.Empty:
-                    continue
+                if not tasks:
+                    wait([receiver], POLL_SECONDS)
+                    messages = []
+                    receiver.read_available(messages)
+                    tasks.extend(pickle.loads(message) for message in messages)
+                    if not tasks:
+                        if receiver.ended:  # every sender is gone: nothing more will come
+                            return
+                        continue
+                task = tasks.popleft()
                 if task is None or stop_flag.value:
                     return
                 if task == "resume":
@@ -195,10 +201,10 @@ def worker_loop(dataset, index_queue, result_writer, stop_flag, auto_collation, 
                     payload = pickle.dumps((task_index, ExceptionWrapper(sys.exc_info(), where + " (sending the "
                                                                          "batch: it could not be pickled)")))
                 del data
-                if not send_message(descriptor, payload, should_stop, poller):
+                if not sender.send(payload, should_stop):
                     return
     except (KeyboardInterrupt, BrokenPipeError):  # Ctrl-C reaches the main process too; a closed pipe: it left
         pass
     finally:
-        index_queue.cancel_join_thread()  # never wait at exit to flush a queue nobody reads
-        result_writer.close()
+        receiver.close()
+        sender.close()
