@@ -5,28 +5,39 @@
         ...
 
 With ``num_workers > 0`` real processes (``fork`` on Linux, else ``spawn``) fetch and collate
-batches; each gets index batches through its own queue and sends back host (numpy) batches that
-the main process turns into tensors on the default device, in sampler order. A worker's
-exception is raised again in the main process with the worker's traceback; a dead or silent
-worker raises instead of hanging; workers stop when the loop ends, breaks or fails.
+batches; each gets index batches through its own pipe and sends back host (numpy) batches through
+another, which the main process turns into tensors on the default device, in sampler order.
+A worker's exception is raised again in the main process with the worker's traceback. The main
+process never blocks without a deadline: a worker that dies (even halfway through sending a
+batch) raises ``RuntimeError: DataLoader worker (pid N) is killed by signal: Killed`` as in torch,
+and ``timeout=`` is honoured. Workers stop when the loop ends, breaks or fails, when the iterator
+is dropped, at interpreter exit, and on their own when the main process dies.
 """
 
 __all__ = ["DataLoader", "default_collate", "default_convert", "get_worker_info"]
 
+import atexit
+import collections
 import itertools
 import multiprocessing
+import multiprocessing.connection
 import os
 import pickle
-import queue
+import signal
 import time
 import warnings
+import weakref
 
 from ..core.random import resolve_generator
 from .collate import default_collate, default_convert
 from .dataset import IterableDataset
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
+from .channel import Receiver, Sender, open_channel
 from .transfer import for_workers, from_host
-from .worker import POLL_SECONDS, ExceptionWrapper, IterableEnd, fetch, get_worker_info, worker_loop
+from .worker import ExceptionWrapper, IterableEnd, fetch, get_worker_info, worker_loop
+
+_WAIT_SLICE_SECONDS = 1.0  # the main process re-checks its workers at least this often while waiting
+_SHUTDOWN_GRACE_SECONDS = 2.0  # how long stopping workers may finish their batch before SIGTERM
 
 
 class _InfiniteConstantSampler(Sampler):
@@ -176,7 +187,12 @@ class _SingleProcessIterator:
 
 
 class _MultiProcessIterator:
-    """Batches fetched by worker processes, returned in sampler order."""
+    """Batches fetched by worker processes, returned in sampler order.
+
+    Each worker sends results through its own pipe (channel.py). The main process waits on
+    those pipes and on the workers' exit sentinels together, in slices with a deadline, so it
+    never blocks without noticing a dead worker or an expired ``timeout``.
+    """
 
     def __init__(self, loader):
         self._closed = True
@@ -187,28 +203,40 @@ class _MultiProcessIterator:
         self._generation = 0
         context = loader._context()
         base_seed = loader._draw_base_seed()
-        self._result_queue = context.Queue()
-        self._index_queues = []
+        self._stop_flag = context.RawValue("b", 0)  # lock-free: a worker killed mid-read can hold no lock
+        self._index_senders = []
+        self._receivers = []
         self._workers = []
+        self._ready = collections.deque()
         self._closed = False
+        _live_iterators.add(self)
         dataset = for_workers(loader.dataset)
         for worker_id in range(self._worker_count):
-            index_queue = context.Queue()
-            index_queue.cancel_join_thread()
+            index_reader, index_writer = open_channel(context)
+            reader, writer = open_channel(context)
             process = context.Process(
                 target=worker_loop, daemon=True,
-                args=(dataset, index_queue, self._result_queue, loader._auto_collation, loader.collate_fn,
+                args=(dataset, index_reader, writer, self._stop_flag, loader._auto_collation, loader.collate_fn,
                       loader.drop_last, base_seed, loader.worker_init_fn, worker_id, self._worker_count,
                       loader._is_iterable, os.getpid()))
-            with warnings.catch_warnings():  # JAX warns about fork; workers never run JAX (see transfer.py)
-                warnings.filterwarnings("ignore", message=".*fork.*", category=RuntimeWarning)
-                process.start()
-            self._index_queues.append(index_queue)
+            try:
+                with warnings.catch_warnings():  # JAX warns about fork; workers never run JAX (see transfer.py)
+                    warnings.filterwarnings("ignore", message=".*fork.*", category=RuntimeWarning)
+                    process.start()
+            finally:
+                # Only the worker may hold these ends: then its death closes its pipes (the main
+                # process sees the end of its results, and a broken pipe instead of a full one),
+                # and workers forked later do not inherit them.
+                writer.close()
+                index_reader.close()
+            self._index_senders.append(Sender(index_writer))
+            self._receivers.append(Receiver(reader))
             self._workers.append(process)
         self._reset(loader, first=True)
 
     def _reset(self, loader, first):
         self._generation += 1
+        self._ready.clear()  # results of an unfinished earlier epoch
         self._sampler_iterator = iter(loader._index_sampler)
         self._send_index = 0
         self._received_index = 0
@@ -216,8 +244,8 @@ class _MultiProcessIterator:
         self._worker_active = [True] * self._worker_count
         self._worker_cycle = itertools.cycle(range(self._worker_count))
         if not first:
-            for index_queue in self._index_queues:
-                index_queue.put("resume")
+            for worker_id in range(self._worker_count):
+                self._send_task(worker_id, "resume")
         for _ in range(loader.prefetch_factor * self._worker_count):
             self._try_put_index()
 
@@ -238,33 +266,64 @@ class _MultiProcessIterator:
                 break
         else:
             return
-        self._index_queues[worker_id].put(((self._generation, self._send_index), indices))
+        self._send_task(worker_id, ((self._generation, self._send_index), indices))
         self._task_info[self._send_index] = (worker_id,)
         self._send_index += 1
+
+    def _send_task(self, worker_id, task, patience=None):
+        """Send ``task`` to a worker; gives up (quietly: ``_get_result`` reports the death) if the
+        worker dies, or after ``patience`` seconds when given."""
+        process = self._workers[worker_id]
+        give_up_at = None if patience is None else time.monotonic() + patience
+
+        def should_stop():
+            return process.exitcode is not None or (give_up_at is not None and time.monotonic() > give_up_at)
+        try:
+            self._index_senders[worker_id].send(pickle.dumps(task, protocol=pickle.HIGHEST_PROTOCOL), should_stop)
+        except (BrokenPipeError, OSError, ValueError):
+            pass
 
     def _fail(self, message):
         self._shutdown()
         raise RuntimeError(message)
 
-    def _get_result(self):
-        deadline = time.monotonic() + self._timeout if self._timeout > 0 else None
-        while True:
-            wait = POLL_SECONDS if deadline is None else max(0.0, min(POLL_SECONDS, deadline - time.monotonic()))
-            try:
-                payload = self._result_queue.get(timeout=wait)
-            except queue.Empty:
-                dead = [process for process in self._workers if not process.is_alive()]
-                if dead:
-                    described = ", ".join(f"{process.pid} (exit code {process.exitcode})" for process in dead)
-                    self._fail(f"DataLoader worker (pid(s) {described}) exited unexpectedly. A negative exit code "
-                               "is the signal that killed it (e.g. -9: out of memory); run with num_workers=0 to "
-                               "see the error in the main process.")
-                if deadline is not None and time.monotonic() >= deadline:
-                    self._fail(f"DataLoader timed out after {self._timeout} seconds")
-                continue
+    def _receive(self, timeout):
+        """Wait up to ``timeout`` seconds for bytes from a worker or a worker's exit; queue every
+        completed result of this epoch in ``self._ready``."""
+        watched = [receiver for receiver in self._receivers if not receiver.ended]
+        watched += [process.sentinel for process in self._workers]
+        multiprocessing.connection.wait(watched, timeout)
+        messages = []
+        for receiver in self._receivers:
+            receiver.read_available(messages)
+        for payload in messages:
             (generation, task_index), data = pickle.loads(payload)
             if generation == self._generation:
-                return task_index, data
+                self._ready.append((task_index, data))
+
+    def _get_result(self):
+        deadline = time.monotonic() + self._timeout if self._timeout > 0 else None
+        while not self._ready:
+            wait = _WAIT_SLICE_SECONDS if deadline is None else max(0.0, min(_WAIT_SLICE_SECONDS,
+                                                                             deadline - time.monotonic()))
+            self._receive(wait)
+            if self._ready:
+                break
+            dead = [process for process in self._workers if process.exitcode is not None]
+            if dead:
+                self._receive(0)  # what a worker sent just before it died still counts
+                if self._ready:
+                    break
+                self._shutdown()
+                # torch's shape: "exited unexpectedly" caused by "is killed by signal: ..."; the details
+                # go in the message too, so a printed str(error) says which signal.
+                details = _death_message(dead)
+                pids = ", ".join(str(process.pid) for process in dead)
+                raise RuntimeError(f"DataLoader worker (pid(s) {pids}) exited unexpectedly: {details}") from (
+                    RuntimeError(details))
+            if deadline is not None and time.monotonic() >= deadline:
+                self._fail(f"DataLoader timed out after {self._timeout} seconds")
+        return self._ready.popleft()
 
     def __next__(self):
         if self._closed:
@@ -306,33 +365,87 @@ class _MultiProcessIterator:
         return from_host(data)
 
     def _shutdown(self):
+        """Stop the workers and release the pipes; returns within about ``_SHUTDOWN_GRACE_SECONDS``
+        plus a second even when workers are stuck (they are terminated, then killed)."""
         if self._closed:
             return
         self._closed = True
-        for index_queue in self._index_queues:
-            try:
-                index_queue.put(None)
-            except (OSError, ValueError):
+        _live_iterators.discard(self)
+        self._stop_flag.value = 1
+        for worker_id in range(self._worker_count):
+            self._send_task(worker_id, None, patience=0.0)
+        deadline = time.monotonic() + _SHUTDOWN_GRACE_SECONDS
+        while self._drain_until_exit(deadline):
+            pass
+        for signal_sender in ("terminate", "kill"):
+            stuck = [process for process in self._workers if process.exitcode is None]
+            for process in stuck:
+                try:
+                    getattr(process, signal_sender)()
+                except OSError:
+                    pass
+            deadline = time.monotonic() + 1.0
+            while self._drain_until_exit(deadline):
                 pass
-        deadline = time.monotonic() + 5.0
-        while any(process.is_alive() for process in self._workers) and time.monotonic() < deadline:
-            try:
-                while True:
-                    self._result_queue.get_nowait()
-            except (queue.Empty, OSError, EOFError, ValueError):
-                pass
-            for process in self._workers:
-                process.join(0.02)
-        for process in self._workers:
-            if process.is_alive():
-                process.terminate()
-                process.join(1.0)
-        for each_queue in self._index_queues + [self._result_queue]:
-            each_queue.cancel_join_thread()
-            each_queue.close()
+        for receiver in self._receivers:
+            receiver.close()
+        for sender in self._index_senders:
+            sender.close()
+        self._ready.clear()
+
+    def _drain_until_exit(self, deadline):
+        """Discard results (a worker blocked on a full pipe can then finish) until every worker has
+        exited or ``deadline`` passes; True while it should be called again."""
+        if all(process.exitcode is not None for process in self._workers):
+            return False
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return False
+        watched = [receiver for receiver in self._receivers if not receiver.ended]
+        watched += [process.sentinel for process in self._workers if process.exitcode is None]
+        multiprocessing.connection.wait(watched, min(remaining, 0.05))
+        discarded = []
+        for receiver in self._receivers:
+            receiver.read_available(discarded)
+        return True
 
     def __del__(self):
         try:
             self._shutdown()
+        except Exception:
+            pass
+
+
+def _death_message(dead):
+    """torch's words for workers that exited while the main process waited for a batch."""
+    parts = []
+    for process in dead:
+        code = process.exitcode
+        if code < 0:
+            name = signal.strsignal(-code) or f"signal {-code}"
+            text = f"DataLoader worker (pid {process.pid}) is killed by signal: {name}. "
+            if -code == signal.SIGKILL:
+                text += "(SIGKILL often comes from the out-of-memory killer: use fewer workers or smaller batches.) "
+            elif -code == signal.SIGBUS:
+                text += "It is possible that dataloader's workers are out of shared memory. "
+        elif code != 0:
+            text = (f"DataLoader worker (pid {process.pid}) exited unexpectedly with exit code {code}. Details are "
+                    "lost due to multiprocessing. Rerunning with num_workers=0 may give better error trace.")
+        else:
+            text = f"DataLoader worker (pid {process.pid}) exited with exit code 0 while batches were pending."
+        parts.append(text.strip())
+    return " ".join(parts)
+
+
+_live_iterators = weakref.WeakSet()
+
+
+@atexit.register
+def _shut_down_live_iterators():
+    # Registered after multiprocessing's own exit hook, so it runs first: workers get the stop
+    # flag and a grace period before multiprocessing terminates and joins them without a limit.
+    for iterator in list(_live_iterators):
+        try:
+            iterator._shutdown()
         except Exception:
             pass

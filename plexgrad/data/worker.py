@@ -1,7 +1,7 @@
 """What runs inside a DataLoader worker process, and ``get_worker_info()``.
 
-A worker takes ``(task_index, indices)`` from its own index queue, fetches and collates that
-batch, and puts ``(task_index, pickled host batch)`` on the shared result queue. Errors travel
+A worker takes ``(task_index, indices)`` from its own index pipe, fetches and collates that
+batch, and sends ``(task_index, host batch)``, pickled, through its own result pipe (channel.py). Errors travel
 back as an ``ExceptionWrapper`` holding the worker's traceback text. Workers compute on the
 ``cpu`` device only (no JAX or CUDA inside a forked process) and stop when told to, or when
 their parent process is gone.
@@ -9,9 +9,9 @@ their parent process is gone.
 
 __all__ = ["WorkerInfo", "get_worker_info", "ExceptionWrapper", "IterableEnd", "worker_loop", "fetch"]
 
+import collections
 import os
 import pickle
-import queue
 import random
 import sys
 import traceback
@@ -20,7 +20,7 @@ import numpy
 
 _worker_info = None
 
-POLL_SECONDS = 1.0
+POLL_SECONDS = 0.25  # how often an idle worker checks that its parent is alive
 
 
 class WorkerInfo:
@@ -106,12 +106,46 @@ def _seed_everything(seed, base_seed, worker_id):
     numpy.random.seed(int(numpy.random.SeedSequence([worker_id, base_seed]).generate_state(1)[0]))
 
 
-def worker_loop(dataset, index_queue, result_queue, auto_collation, collate_fn, drop_last, base_seed,
+def _parent_watch(parent_pid):
+    """A function telling whether the process that started this worker is gone. The worker's
+    parent at start is watched (for ``forkserver`` that is the fork server, which exits with the
+    main process); a parent that died before this worker started counts as gone at once."""
+    started_under = os.getppid()
+    try:
+        os.kill(parent_pid, 0)
+        already_gone = False
+    except ProcessLookupError:
+        already_gone = True
+    except OSError:  # no permission to signal it: it exists
+        already_gone = False
+
+    def parent_gone():
+        return already_gone or os.getppid() != started_under
+    return parent_gone
+
+
+def worker_loop(dataset, index_reader, result_writer, stop_flag, auto_collation, collate_fn, drop_last, base_seed,
                 worker_init_fn, worker_id, num_workers, is_iterable, parent_pid):
-    """Body of a worker process (see the module docstring)."""
+    """Body of a worker process (see the module docstring).
+
+    It leaves when told (a None task, or ``stop_flag.value`` set by the main process's
+    shutdown) and when its parent is gone, checked every ``POLL_SECONDS`` while idle and while
+    waiting for room in the result pipe, so an orphaned worker never outlives its parent by
+    more than about one batch. Nothing it owns has a feeder thread to join at exit (no
+    multiprocessing Queue): tasks and results travel through this worker's own pipes.
+    """
     global _worker_info
     from ..core.device import device, set_default_device
+    from multiprocessing.connection import wait
+    from .channel import Receiver, Sender
     from .transfer import from_parent, to_host
+    parent_gone = _parent_watch(parent_pid)
+
+    def should_stop():
+        return stop_flag.value or parent_gone()
+
+    receiver, sender = Receiver(index_reader), Sender(result_writer)
+    tasks = collections.deque()
     try:
         set_default_device("cpu")
         dataset = from_parent(dataset)
@@ -128,15 +162,18 @@ def worker_loop(dataset, index_queue, result_queue, auto_collation, collate_fn, 
         iterator = None
         exhausted = False
         with device("cpu"):
-            while True:
-                try:
-                    task = index_queue.get(timeout=POLL_SECONDS)
-                except queue.Empty:
-                    if os.getppid() != parent_pid:
-                        return
-                    continue
-                if task is None:
-                    result_queue.cancel_join_thread()
+            while not should_stop():
+                if not tasks:
+                    wait([receiver], POLL_SECONDS)
+                    messages = []
+                    receiver.read_available(messages)
+                    tasks.extend(pickle.loads(message) for message in messages)
+                    if not tasks:
+                        if receiver.ended:  # every sender is gone: nothing more will come
+                            return
+                        continue
+                task = tasks.popleft()
+                if task is None or stop_flag.value:
                     return
                 if task == "resume":
                     iterator, exhausted = None, False
@@ -163,6 +200,11 @@ def worker_loop(dataset, index_queue, result_queue, auto_collation, collate_fn, 
                 except Exception:
                     payload = pickle.dumps((task_index, ExceptionWrapper(sys.exc_info(), where + " (sending the "
                                                                          "batch: it could not be pickled)")))
-                result_queue.put(payload)
-    except KeyboardInterrupt:
+                del data
+                if not sender.send(payload, should_stop):
+                    return
+    except (KeyboardInterrupt, BrokenPipeError):  # Ctrl-C reaches the main process too; a closed pipe: it left
         pass
+    finally:
+        receiver.close()
+        sender.close()

@@ -2,23 +2,35 @@
 
 Tensor payloads go in the safetensors data section; everything else (dicts, lists,
 numbers, strings, where each tensor lived) is JSON in the header's ``__metadata__``.
-Nothing is ever pickled or unpickled, so loading an untrusted file cannot run code.
+Nothing is ever pickled or unpickled, so loading an untrusted file cannot run code. The
+header and every tensor carry CRC-32 checksums; any defect, a damaged byte or crafted
+metadata alike, raises RuntimeError naming the file and what is wrong.
 """
 
 __all__ = ["save", "load"]
 
 import json
+import os
 
 from ..core.device import device as Device
 from ..core.factories import from_numpy, resolve_device, to_device
 from ..core.tensor import Tensor
-from .files import describe, read_all, write_all
-from .safetensors_format import checksum, from_bytes, require_safetensors, to_bytes
-from .structure import StructureError, decode, encode
+from . import files
+from .safetensors_format import array_bytes, checksum, code_of, encode_header, read_file
+from .structure import StructureError, decode, encode, parse_json
 
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"  # 2: the header carries plexgrad.header_crc32; 1 (still read): it did not
 _SUPPORTED_ARRAY_DTYPES = {"bool", "uint8", "int8", "int16", "int32", "int64", "float16", "bfloat16", "float32",
                            "float64"}
+
+
+def _host_array(value):
+    """A tensor's or array's data as a C-contiguous little-endian numpy array (a copy only if needed)."""
+    import numpy
+    host = value._backend().to_host(value._data) if isinstance(value, Tensor) else value
+    if host.dtype.byteorder == ">":
+        host = host.astype(host.dtype.newbyteorder("<"))
+    return numpy.ascontiguousarray(host).reshape(host.shape)  # ascontiguousarray makes 0-d arrays 1-d
 
 
 def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_serialization=True,
@@ -26,32 +38,41 @@ def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_seri
     """Save a tensor, or dicts/lists/tuples of tensors, numbers, strings, bools and None, to ``f``.
 
     ``f`` is a path (written atomically: an existing file is replaced only once the new
-    one is complete on disk) or a binary file object. Each tensor keeps its dtype, shape,
-    device and ``requires_grad``; a tensor object that appears twice is stored once.
+    one is complete on disk; temporary files a killed save left in that folder are removed)
+    or a binary file object. Each tensor keeps its dtype, shape, device and
+    ``requires_grad``; a tensor object that appears twice is stored once. Tensors are
+    streamed into the file one at a time, so saving needs little memory beyond the tensors.
 
         >>> plexgrad.save({'model': model.state_dict(), 'optimizer': optimizer.state_dict(),
         ...                'epoch': 3}, 'checkpoint.safetensors')
     """
     if pickle_module is not None:
         raise ValueError("plexgrad.save never pickles: it writes safetensors; leave pickle_module unset")
-    require_safetensors()
-    import numpy
     tree, tensors, arrays = encode(obj)
-    payload = {}
-    checksums = {}
-    for name, tensor in tensors.items():
-        host = tensor._backend().to_host(tensor._data)
-        payload[name] = numpy.ascontiguousarray(host).reshape(host.shape)
     for name, array in arrays.items():
         if array.dtype.name not in _SUPPORTED_ARRAY_DTYPES:
             raise TypeError(f"plexgrad.save cannot store the numpy array {name!r} of dtype {array.dtype}: "
                             f"supported dtypes are {', '.join(sorted(_SUPPORTED_ARRAY_DTYPES))}")
-        payload[name] = numpy.ascontiguousarray(array).reshape(array.shape)
-    for name, array in payload.items():
-        checksums[name] = checksum(array)
+    sources = list(tensors.items()) + list(arrays.items())
+    entries, checksums = [], {}
+    for name, value in sources:  # first pass: layout and checksums, one host copy alive at a time
+        host = _host_array(value)
+        entries.append((name, code_of(host.dtype), host.shape, host.nbytes))
+        checksums[name] = checksum(host)
+        del host
     metadata = {"plexgrad.format": FORMAT_VERSION, "plexgrad.structure": json.dumps(tree),
                 "plexgrad.checksums": json.dumps(checksums)}
-    write_all(f, to_bytes(payload, metadata))
+    header = encode_header(entries, metadata)
+
+    def write(handle):
+        files.write_bytes(handle, header)
+        for _, value in sources:
+            host = _host_array(value)
+            if host.nbytes:
+                files.write_bytes(handle, array_bytes(host))
+            del host
+
+    files.save_to(f, write)
 
 
 def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=None, **pickle_load_args):
@@ -70,27 +91,33 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
         raise ValueError("plexgrad.load never unpickles: leave pickle_module unset")
     if pickle_load_args:
         raise TypeError(f"plexgrad.load got unexpected keyword arguments {sorted(pickle_load_args)}")
-    require_safetensors()
-    source = describe(f)
-    arrays, metadata = from_bytes(read_all(f), source)
+    source = files.describe(f)
+    if mmap and not isinstance(f, (str, bytes, os.PathLike)):
+        raise ValueError(f"f must be a file path in order to use the mmap argument, got {type(f).__name__}")
+    with files.open_source(f) as (handle, size, path):
+        arrays, metadata = read_file(handle, size, source, path if mmap else None)
     structure = metadata.get("plexgrad.structure")
     if structure is None:  # a plain safetensors file, e.g. written by safetensors itself
         return {name: _place(from_numpy(array), "cpu", map_location, name, source) for name, array in arrays.items()}
     try:
-        tree = json.loads(structure)
-        checksums = json.loads(metadata.get("plexgrad.checksums", "{}"))
-    except ValueError as error:
-        raise RuntimeError(f"{source}: the plexgrad structure in the header is corrupted ({error})") from None
+        tree = parse_json(structure, "structure")
+        checksums = parse_json(metadata.get("plexgrad.checksums", "{}"), "checksums")
+        if not isinstance(checksums, dict) or not all(type(value) is int for value in checksums.values()):
+            raise StructureError("plexgrad.checksums must map tensor names to integers")
+    except StructureError as error:
+        raise RuntimeError(f"{source}: the plexgrad structure in the header is corrupted: {error}") from None
 
-    def make_tensor(node):
-        name = node.get("tensor")
-        array = arrays.get(name)
-        if array is None:
-            raise StructureError(f"the structure refers to tensor {name!r}, which is not in the file")
+    for name, array in arrays.items():
         expected = checksums.get(name)
         if expected is not None and checksum(array) != expected:
             raise RuntimeError(f"{source}: the data of tensor {name!r} is corrupted (checksum mismatch); "
                                "the file was damaged after it was written")
+
+    def make_tensor(node):
+        name = node.get("tensor")
+        array = arrays.get(name) if isinstance(name, str) else None
+        if array is None:
+            raise StructureError(f"the structure refers to tensor {name!r}, which is not in the file")
         if node.get("dtype", array.dtype.name) != array.dtype.name:
             raise StructureError(f"tensor {name!r} is {array.dtype.name} in the data but {node['dtype']} in the "
                                  "structure")

@@ -8,8 +8,9 @@ is its entry in the safetensors payload; a tensor object met twice is stored onc
 comes back as one object.
 """
 
-__all__ = ["encode", "decode", "StructureError"]
+__all__ = ["encode", "decode", "parse_json", "StructureError", "MAX_NESTING"]
 
+import json
 from collections import Counter, OrderedDict
 
 from ..core import dtypes
@@ -20,6 +21,8 @@ from ..core.tensor import Tensor
 _SEQUENCES = {"list": list, "tuple": tuple, "set": set, "frozenset": frozenset, "Size": Size}
 _MAPPINGS = {"dict": dict, "OrderedDict": OrderedDict, "Counter": Counter}
 _RESERVED_NAMES = {"__metadata__"}
+_TENSOR_FIELDS = {"tensor": str, "device": str, "dtype": str, "requires_grad": bool, "parameter": bool}
+MAX_NESTING = 100  # containers inside containers; a state dict needs 4 or 5
 
 
 class StructureError(ValueError):
@@ -81,6 +84,9 @@ def encode(obj):
             return {"dtype": value.name}
         if isinstance(value, Device):
             return {"device": str(value)}
+        if len(path) >= MAX_NESTING:
+            raise ValueError(f"plexgrad.save cannot store {_describe_path(path[:3])}...: containers are nested more "
+                             f"than {MAX_NESTING} deep (plexgrad.load refuses deeper files); flatten the object")
         for tag, kind in _MAPPINGS.items():
             if type(value) is kind:
                 return {tag: [[visit(key, path + [key]), visit(item, path + [key])] for key, item in value.items()]}
@@ -101,11 +107,32 @@ def encode(obj):
     return visit(obj, []), tensors, arrays
 
 
+def parse_json(text, what):
+    """The JSON value in ``text``; StructureError (never RecursionError) if it is not valid JSON."""
+    try:
+        return json.loads(text)
+    except ValueError as error:
+        raise StructureError(f"the {what} is not valid JSON ({error})") from None
+    except RecursionError:
+        raise StructureError(f"the {what} is nested too deeply to be a plexgrad file (at most {MAX_NESTING} "
+                             "containers deep)") from None
+
+
+def _check_tensor_node(node):
+    for field, value in node.items():
+        kind = _TENSOR_FIELDS.get(field)
+        if kind is None:
+            raise StructureError(f"a tensor entry has an unknown field {field!r}")
+        if type(value) is not kind:
+            raise StructureError(f"a tensor entry's {field!r} must be a {kind.__name__}, got {value!r}")
+
+
 def decode(tree, make_tensor, arrays):
-    """Rebuild the object: ``make_tensor(node)`` gives the tensor for a ``{"tensor": ...}`` node."""
+    """Rebuild the object: ``make_tensor(node)`` gives the tensor for a ``{"tensor": ...}`` node.
+    Anything malformed raises StructureError saying what."""
     loaded = {}
 
-    def visit(node):
+    def visit(node, depth):
         if node is None or isinstance(node, (bool, int, float, str)):
             return node
         if isinstance(node, list):
@@ -113,34 +140,53 @@ def decode(tree, make_tensor, arrays):
         if not isinstance(node, dict) or not node:
             raise StructureError(f"unexpected JSON value {node!r}")
         if "tensor" in node:
+            _check_tensor_node(node)
             name = node["tensor"]
             if name not in loaded:
                 loaded[name] = make_tensor(node)
             return loaded[name]
-        if "ndarray" in node:
+        if len(node) == 1 and isinstance(node.get("ndarray"), str) or set(node) == {"ndarray", "scalar"}:
             name = node["ndarray"]
-            if name not in arrays:
+            if not isinstance(name, str) or name not in arrays:
                 raise StructureError(f"the structure refers to array {name!r}, which is not in the file")
+            if type(node.get("scalar", False)) is not bool:
+                raise StructureError(f"an array entry's 'scalar' must be a bool, got {node['scalar']!r}")
             array = arrays[name]
             return array[()] if node.get("scalar") else array
-        if "dtype" in node:
-            return dtypes.as_dtype(node["dtype"])
-        if "device" in node:
-            return Device(node["device"])
         if len(node) != 1:
             raise StructureError(f"unknown entry with keys {sorted(node)}")
         tag, items = next(iter(node.items()))
+        if tag in ("dtype", "device"):
+            if not isinstance(items, str):
+                raise StructureError(f"a {tag} must be given as a string, got {items!r}")
+            try:
+                return dtypes.as_dtype(items) if tag == "dtype" else Device(items)
+            except (TypeError, ValueError, RuntimeError) as error:
+                raise StructureError(f"unknown {tag} {items!r} ({error})") from None
         if not isinstance(items, list):
             raise StructureError(f"the items of a {tag!r} must be a JSON list")
+        if depth >= MAX_NESTING:  # ``depth`` counts the containers around this one
+            raise StructureError(f"containers are nested more than {MAX_NESTING} deep")
         if tag in _MAPPINGS:
             result = _MAPPINGS[tag]()
             for pair in items:
                 if not isinstance(pair, list) or len(pair) != 2:
                     raise StructureError(f"a {tag!r} entry must be a [key, value] pair, got {pair!r}")
-                result[visit(pair[0])] = visit(pair[1])
+                key = visit(pair[0], depth + 1)
+                try:
+                    hash(key)
+                except TypeError:
+                    raise StructureError(f"a {tag!r} key must be hashable, got a {type(key).__name__}") from None
+                result[key] = visit(pair[1], depth + 1)
             return result
         if tag in _SEQUENCES:
-            return _SEQUENCES[tag](visit(item) for item in items)
+            values = [visit(item, depth + 1) for item in items]
+            if tag == "Size" and not all(type(value) is int for value in values):
+                raise StructureError(f"the items of a 'Size' must be integers, got {values!r}")
+            try:
+                return _SEQUENCES[tag](values)
+            except TypeError as error:
+                raise StructureError(f"the items of a {tag!r} cannot be {values!r} ({error})") from None
         raise StructureError(f"unknown container type {tag!r}")
 
-    return visit(tree)
+    return visit(tree, 0)
