@@ -92,7 +92,7 @@ class MNIST(Dataset):
                  f"{self.root}.", "Get it in one of these ways:"]
         if self.system_package:
             lines.append(f"  - sudo apt-get install {self.system_package}   (Debian/Ubuntu; installs it into "
-                         f"{self.system_folders[0]}, found automatically)")
+                         f"{self.system_folders[0]}, found automatically; run sudo apt-get update first on a fresh machine)")
         lines.append(f"  - {name}(root={self.root!r}, train={self.train}, download=True)   (needs a network)")
         lines.append(f"  - download these files by hand into {self.raw_folder}:")
         lines.extend(f"      {self.mirrors[0]}{filename}" for filename, _ in self.resources)
