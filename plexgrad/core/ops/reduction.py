@@ -100,8 +100,10 @@ def _prod_backward(node, grad):
     (input,) = node.saved_tensors
     input_shape, dims, keepdim = node.params
     grad = expand_reduced(grad, input_shape, dims, keepdim)
-    if not any(input == 0).item():
-        return (grad * expand_reduced(node.saved_output(), input_shape, dims, keepdim) / input,)
+    if input._data.size == 0:
+        return (grad,)  # nothing to differentiate (and no element to exclude)
+    # The product of the others is exact with any number of zeros, and is written in Tensor ops, so it
+    # needs no branch on the data (``result / input`` would need to look for zeros on the host first).
     return (grad * _product_of_others(input, dims),)
 
 
@@ -197,7 +199,7 @@ def _max_or_min(extreme, arg, input, dim, keepdim, other, name):
         return extreme(input)
     dim = wrap_dim(dim, input._data.ndim)
     indices = arg(input, dim, keepdim=True)
-    values = gather(input, dim, indices)
+    values = gather_checked(input, dim, indices)  # the kernel's indices are in range: no host read
     if not keepdim and input._data.ndim:
         values = values.squeeze(dim)
         indices = indices.squeeze(dim)
@@ -257,14 +259,13 @@ def _reverse_cumsum(value, dim):
 def _cumprod_backward(node, grad):
     (input,) = node.saved_tensors
     dim = node.params[0]
-    result = node.saved_output()
-    is_zero = input == 0
-    if not any(is_zero).item():
-        return (_reverse_cumsum(grad * result, dim) / input,)
     if grad_state.enabled:  # create_graph: the quadratic formula below stays exact when differentiated again
         return (_cumprod_backward_quadratic(input, grad, dim),)
-    # Along dim, before the first zero the usual formula holds; at the first zero the gradient is
-    # prod(x before it) * sum_k grad_k * prod(x after it, up to k); after it, every product holds a zero.
+    # Branch-free on the data (no host read): along dim, before the first zero the usual formula holds;
+    # at the first zero the gradient is prod(x before it) * sum_k grad_k * prod(x after it, up to k);
+    # after it, every product holds a zero.  Without zeros this is the usual formula everywhere.
+    result = node.saved_output()
+    is_zero = input == 0
     zeros_so_far = is_zero.cumsum(dim)
     before = zeros_so_far == 0
     first_zero = is_zero & (zeros_so_far == 1)
@@ -328,7 +329,7 @@ def gather_checked(input, dim, index):
 def _scatter_add_backward(node, grad):
     (index,) = node.saved_tensors
     dim = node.params[0]
-    return (grad, None, gather(grad, dim, index))
+    return (grad, None, gather_checked(grad, dim, index))  # checked by the forward
 
 
 _scatter_add_op = declare("scatter_add", _scatter_add_backward)

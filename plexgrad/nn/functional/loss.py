@@ -15,6 +15,7 @@ import warnings
 from ...core import dtypes
 from ...core.autograd.grad_mode import state as grad_state
 from ...core.dispatch import backend_for_type
+from ...core.host_checks import host_checks_enabled
 from ...core.op import Rule, record
 from ...core.ops import activation as act, elementwise as ew
 from ...core.tensor import Tensor, make_tensor
@@ -156,6 +157,8 @@ def _target_range(target, classes, ignore_index):
                            "shaped like the input)")
     if target.numel() == 0:
         return False
+    if not host_checks_enabled():  # traced: no values to read; the masked path is right either way
+        return True
     low, high = target.amin().item(), target.amax().item()
     if 0 <= low and high < classes:
         return 0 <= ignore_index < classes and bool((target == ignore_index).any().item())
@@ -278,7 +281,7 @@ def _fused_cross_entropy(input, target, reduction):
     graph node, when the backend has the kernel; ``None`` sends the caller down the general path."""
     device = input._device
     kernel = backend_for_type(device.type).kernels.get("cross_entropy_indices")
-    if kernel is None:
+    if kernel is None or not host_checks_enabled():  # the kernel reads the targets on the host
         return None
     scale = 1.0 / input.shape[0] if reduction == "mean" else 1.0
     fused = kernel(input._data, target._data, scale)
