@@ -8,11 +8,11 @@ __all__ = ["inv", "inv_ex", "det", "slogdet", "logdet", "solve", "slogdet_result
 
 import collections
 
-from ..core.autograd.grad_mode import state as grad_state
-from ..core.op import Rule, cast, declare, promote_pair, record
-from ..core.shapes import broadcast_shapes
-from ..core.tensor import Tensor, make_tensor
-from .checks import call_kernel, check_finite_result, check_matrix
+from ..autograd.grad_mode import state as grad_state
+from ..op import Rule, cast, declare, promote_pair, record
+from ..shapes import broadcast_shapes
+from ..tensor import Tensor, make_tensor
+from .linalg_checks import call_kernel, check_finite_result, check_matrix
 
 slogdet_result = collections.namedtuple("slogdet", ["sign", "logabsdet"])
 inv_ex_result = collections.namedtuple("inv_ex", ["inverse", "info"])
@@ -38,15 +38,15 @@ def inv(A, *, out=None):
     if grad_state.enabled and A._requires_grad:
         record(_inv_op.rule, (A,), result, save_output=True)
     if out is not None:
-        from ..core.ops.composite import write_out
+        from .composite import write_out
         return write_out(out, result)
     return result
 
 
 def inv_ex(A, *, check_errors=False):
     """``(inverse, info)``; here info is always 0 and singular inputs raise LinAlgError."""
-    from ..core.factories import zeros
-    from ..core import dtypes
+    from ..factories import zeros
+    from .. import dtypes
     return inv_ex_result(inv(A), zeros(tuple(A._data.shape[:-2]), dtype=dtypes.int32, device=A._device))
 
 
@@ -94,7 +94,7 @@ def slogdet(A):
 def logdet(A):
     """``log(det(A))``: NaN for a negative determinant, -inf for zero."""
     sign, logabsdet = slogdet(A)
-    from ..core.ops.elementwise import where
+    from .elementwise import where
     return where(sign < 0, float("nan"), where(sign == 0, float("-inf"), logabsdet))
 
 
@@ -120,7 +120,7 @@ def solve(A, B, *, left=True, out=None):
     if not left:
         result = solve(A.mT, B.mT).mT
         if out is not None:
-            from ..core.ops.composite import write_out
+            from .composite import write_out
             return write_out(out, result)
         return result
     if A._dtype is not B._dtype:
@@ -144,6 +144,6 @@ def solve(A, B, *, left=True, out=None):
     if vector:
         result = result.squeeze(-1)
     if out is not None:
-        from ..core.ops.composite import write_out
+        from .composite import write_out
         return write_out(out, result)
     return result
