@@ -239,6 +239,31 @@ def forbid_host_reads(monkeypatch):
     return backend
 
 
+@needs_jax
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_eager_backward_reads_no_values(case, monkeypatch):
+    """Eager mode on jax: the forward checks indices on the host, then backward (the derivative rules,
+    the fused kernels' rules among them) and double backward read nothing."""
+    import jax._src.array as jax_array
+    tensors = [pg.tensor(array, device="jax", requires_grad=array.dtype.kind == "f") for array in case.inputs]
+    outputs = [output for output in _outputs(case.function(pg, *tensors))
+               if output.is_floating_point() and output.requires_grad]
+    if not outputs:
+        pytest.skip("no differentiable output")
+    differentiable = [t for t in tensors if t.requires_grad]
+    weights = [pg.tensor(w, device="jax") for w in _weights(outputs)]
+
+    def refuse(*args, **kwargs):
+        raise HostRead("a derivative rule read a device value on the host")
+    monkeypatch.setattr(tensors[0]._backend(), "to_host", refuse)
+    monkeypatch.setattr(jax_array.ArrayImpl, "_value", property(refuse))  # item(), int(), bool(), float()
+    loss = sum((output * weight).sum() for output, weight in zip(outputs, weights))
+    grads = pg.autograd.grad(loss, differentiable, create_graph=True, allow_unused=True)
+    used = [g for g in grads if g is not None and g.requires_grad]
+    if used:
+        pg.autograd.grad(sum((g * g).sum() for g in used), differentiable, allow_unused=True)
+
+
 def _run_traced(case):
     """The case as one jitted program of jax arrays: every plexgrad tensor inside holds a tracer."""
     import jax
