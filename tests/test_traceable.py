@@ -148,7 +148,40 @@ CASES = [
          [IMAGES]),
     Case("max_pool1d", lambda lib, x: _functional(lib).max_pool1d(x[0], 2), [IMAGES]),
     Case("avg_pool2d", lambda lib, x: _functional(lib).avg_pool2d(x, 2), [IMAGES]),
+    # the rest of a training step
+    Case("mlp_step", lambda lib, x, w1, b1, w2, t: _functional(lib).cross_entropy(
+        _functional(lib).linear(_functional(lib).relu(_functional(lib).linear(x, w1, b1)), w2), t),
+        [RNG.standard_normal((4, 3)), RNG.standard_normal((6, 3)), RNG.standard_normal(6),
+         RNG.standard_normal((5, 6)), TARGETS]),
+    Case("conv2d", lambda lib, x, w, b: _functional(lib).conv2d(x, w, b, stride=1, padding=1),
+         [IMAGES, RNG.standard_normal((3, 2, 3, 3)), RNG.standard_normal(3)]),
+    Case("batch_norm_train", lambda lib, x, w, b: _functional(lib).batch_norm(
+        x, None, None, w, b, training=True), [IMAGES, RNG.standard_normal(2), RNG.standard_normal(2)]),
+    Case("layer_norm", lambda lib, x, w, b: _functional(lib).layer_norm(x, (4,), w, b),
+         [MATRIX, RNG.standard_normal(4), RNG.standard_normal(4)]),
+    Case("softmax_family", lambda lib, x: (x.softmax(1), x.log_softmax(0), x.logsumexp(1)), [MATRIX]),
+    Case("activations", lambda lib, x: (_functional(lib).gelu(x), x.sigmoid(), x.tanh(), _functional(lib).silu(x),
+                                        _functional(lib).leaky_relu(x, 0.1), _functional(lib).elu(x)), [MATRIX]),
+    Case("where_clamp", lambda lib, x, y: (lib.where(x > y, x, y), x.clamp(-0.5, 0.5), lib.maximum(x, y)),
+         [MATRIX, MATRIX[::-1].copy()]),
+    Case("losses", lambda lib, x, y: (_functional(lib).mse_loss(x, y), _functional(lib).smooth_l1_loss(x, y),
+                                      _functional(lib).binary_cross_entropy(x.sigmoid(), y.sigmoid()),
+                                      _functional(lib).binary_cross_entropy_with_logits(x, y.sigmoid())),
+         [MATRIX, MATRIX[::-1].copy()]),
+    Case("shape_ops", lambda lib, x: (x.flip(0), x.repeat(2, 1), x.t().reshape(2, 6),
+                                      lib.cat([x, x], 1), lib.stack([x, x]), x.cumsum(0),
+                                      _functional(lib).pad(x, (1, 2))), [MATRIX]),
+    Case("einsum", lambda lib, a, b: lib.einsum("ij,kj->ik", a, b), [MATRIX, MATRIX[::-1].copy()]),
+    Case("views_and_in_place", lambda lib, x: _views_and_in_place(x), [MATRIX]),
 ]
+
+
+def _views_and_in_place(x):
+    y = x * 1
+    y[1:].mul_(2)
+    y[:, ::2].add_(1)
+    y[::2, 1].sub_(0.5)
+    return y.t()[1:]
 
 
 def _setitem(x, index, value):
@@ -241,9 +274,13 @@ def forbid_host_reads(monkeypatch):
 
 @needs_jax
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
-def test_eager_backward_reads_no_values(case, monkeypatch):
+def test_eager_backward_reads_no_values(case, monkeypatch, request):
     """Eager mode on jax: the forward checks indices on the host, then backward (the derivative rules,
     the fused kernels' rules among them) and double backward read nothing."""
+    if case.name == "views_and_in_place":
+        request.applymarker(pytest.mark.xfail(
+            strict=True, raises=HostRead, reason="core/inplace.py's CopySlices rule calls the checked index_put "
+            "and x[index] on positions it computed itself: the aliasing rewrite (issue 8 item 3) owns that rule"))
     import jax._src.array as jax_array
     tensors = [pg.tensor(array, device="jax", requires_grad=array.dtype.kind == "f") for array in case.inputs]
     outputs = [output for output in _outputs(case.function(pg, *tensors))
