@@ -14,6 +14,7 @@ from ..shapes import normalize_dims, wrap_dim
 from ..tensor import Tensor, make_tensor
 from .index_checks import check_index_range
 from . import shape as _shape_ops
+from .elementwise import where
 
 _INTEGRAL_TO_LONG = (dtypes.BOOL, dtypes.INTEGER)
 
@@ -102,9 +103,20 @@ def _prod_backward(node, grad):
     grad = expand_reduced(grad, input_shape, dims, keepdim)
     if input._data.size == 0:
         return (grad,)  # nothing to differentiate (and no element to exclude)
-    # The product of the others is exact with any number of zeros, and is written in Tensor ops, so it
-    # needs no branch on the data (``result / input`` would need to look for zeros on the host first).
-    return (grad * _product_of_others(input, dims),)
+    # Branch-free on the data (no host read, so traceable).  create_graph: the product of the others
+    # (exclusive running products) is exact with any number of zeros, and so are its derivatives.
+    if grad_state.enabled:
+        return (grad * _product_of_others(input, dims),)
+    # First order, cheaper: result / input away from zeros (torch's formula); at a zero, the product of
+    # the non-zero elements when it is the only zero of its slice, else 0.
+    is_zero = input == 0
+    safe = where(is_zero, 1, input)
+    reduced = dims if dims is not None else tuple(range(input._data.ndim))
+    others = prod(safe, reduced, keepdim=True) if reduced else safe
+    lone_zero = sum(is_zero, reduced, keepdim=True) == 1 if reduced else is_zero
+    at_zero = where(lone_zero, others, 0)
+    result = expand_reduced(node.saved_output(), input_shape, dims, keepdim)
+    return (grad * where(is_zero, at_zero, result / safe),)
 
 
 def _product_of_others(input, dims):
