@@ -38,6 +38,8 @@ TARGETS = np.array([1, 0, 4, 2])
 INDEX_2D = np.array([[0, 2, 3], [1, 1, 0], [3, 0, 2]])
 INDEX_1D = np.array([2, 0, 3, 3])
 WITH_ONE_ZERO = np.array([[1.5, 0.0, -2.0, 0.5], [2.0, 3.0, -1.0, 0.25], [1.0, 2.0, 3.0, 4.0]])
+LONG_ROWS = 1 + 0.1 * RNG.standard_normal((2, 37))  # 37: several doubling steps, not a power of 2
+LONG_ROWS[0, [5, 20, 21]] = 0.0  # the second row has no zero
 WITH_ZEROS = np.array([[0.0, 2.0, 0.0, 3.0], [1.5, 0.0, -2.0, 0.5], [0.0, 0.0, 0.0, 1.0]])
 
 Case = collections.namedtuple("Case", ["name", "function", "inputs"])
@@ -443,6 +445,7 @@ DOUBLE_BACKWARD = [
     ("cumprod", lambda x: x.cumprod(1), MATRIX),
     ("cumprod_zeros", lambda x: x.cumprod(1), WITH_ZEROS),
     ("cumprod_dim0_zeros", lambda x: x.cumprod(0), WITH_ZEROS),
+    ("cumprod_long_rows", lambda x: x.cumprod(-1), LONG_ROWS),
 ]
 
 
