@@ -1,6 +1,7 @@
 """plexgrad.linalg on every backend against numpy.linalg: values, shapes, dtypes,
 gradients (central differences in float64) and torch's errors."""
 
+import inspect
 import math
 
 import numpy as np
@@ -153,3 +154,121 @@ def test_products(device):
                                SQUARE @ SQUARE @ RHS, rtol=1e-10)
     np.testing.assert_allclose(host(pg.linalg.vecdot(x, x)), (SQUARE * SQUARE).sum(-1), rtol=1e-12)
     check_grad(lambda a: pg.linalg.matrix_power(a, 3), [SQUARE], device, atol=1e-5)
+
+
+# ---- every public function against torch.linalg: values, gradients, errors ---------------------
+import torch  # noqa: E402
+
+SYMMETRIC_BATCH = BATCH @ np.swapaxes(BATCH, -1, -2) + np.eye(3)
+TALL = WIDE.T.copy()
+
+# (name, function(lib, *tensors), inputs, differentiable in plexgrad); every name in linalg.__all__ is used
+TORCH_CASES = [
+    ("inv", lambda lib, a: lib.linalg.inv(a), [BATCH], True),
+    ("inv_ex", lambda lib, a: tuple(lib.linalg.inv_ex(a)), [SQUARE], True),
+    ("det", lambda lib, a: lib.linalg.det(a), [BATCH], True),
+    ("slogdet", lambda lib, a: tuple(lib.linalg.slogdet(a)), [BATCH], True),
+    ("logdet", lambda lib, a: lib.logdet(a), [SPD], True),
+    ("solve", lambda lib, a, b: lib.linalg.solve(a, b), [BATCH, RHS], True),
+    ("solve_left_false", lambda lib, a, b: lib.linalg.solve(a, b, left=False), [SQUARE, RHS.T.copy()], True),
+    ("solve_vector", lambda lib, a, b: lib.linalg.solve(a, b), [SQUARE, RHS[:, 0].copy()], True),
+    ("svdvals", lambda lib, a: lib.linalg.svdvals(a), [WIDE], True),
+    ("eigvalsh", lambda lib, a: lib.linalg.eigvalsh(a), [SYMMETRIC_BATCH], True),
+    ("eigvalsh_upper", lambda lib, a: lib.linalg.eigvalsh(a, UPLO="U"), [SPD], True),
+    ("norm_default", lambda lib, a: lib.linalg.norm(a), [BATCH], True),
+    ("norm_nuc", lambda lib, a: lib.linalg.norm(a, "nuc"), [WIDE], True),
+    ("norm_dim", lambda lib, a: lib.linalg.norm(a, 3, dim=1, keepdim=True), [BATCH], True),
+    ("vector_norm", lambda lib, a: lib.linalg.vector_norm(a, 0.5, dim=(0, 2)), [BATCH], True),
+    ("vector_norm_minus_inf", lambda lib, a: lib.linalg.vector_norm(a, -math.inf), [WIDE], True),
+    ("matrix_norm_dims", lambda lib, a: lib.linalg.matrix_norm(a, -2, dim=(0, 2), keepdim=True), [BATCH], True),
+    ("matrix_norm_1", lambda lib, a: lib.linalg.matrix_norm(a, 1), [BATCH], True),
+    ("matmul", lambda lib, a, b: lib.linalg.matmul(a, b), [BATCH, RHS], True),
+    ("vecdot", lambda lib, a, b: lib.linalg.vecdot(a, b, dim=0), [WIDE, WIDE[::-1].copy()], True),
+    ("multi_dot", lambda lib, a, b, c: lib.linalg.multi_dot([a, b, c]), [RHS[:, 0].copy(), SQUARE, WIDE], True),
+    ("matrix_power", lambda lib, a: lib.linalg.matrix_power(a, 4), [BATCH], True),
+    ("matrix_power_inverse", lambda lib, a: lib.linalg.matrix_power(a, -1), [SQUARE], True),
+    # forward only in plexgrad; singular/eigen vectors are unique up to sign
+    ("svd", lambda lib, a: tuple(t.abs() for t in lib.linalg.svd(a, full_matrices=False)), [WIDE], False),
+    ("qr", lambda lib, a: tuple(t.abs() for t in lib.linalg.qr(a)), [TALL], False),
+    ("qr_complete", lambda lib, a: tuple(t.abs() for t in lib.linalg.qr(a, mode="complete")), [TALL], False),
+    ("cholesky", lambda lib, a: lib.linalg.cholesky(a), [SYMMETRIC_BATCH], False),
+    ("cholesky_upper", lambda lib, a: lib.linalg.cholesky(a, upper=True), [SPD], False),
+    ("cholesky_ex", lambda lib, a: tuple(lib.linalg.cholesky_ex(a)), [SPD], False),
+    ("eigh", lambda lib, a: tuple(t.abs() for t in lib.linalg.eigh(a)), [SPD], False),
+]
+
+
+def _torch_style_run(lib, make, to_numpy, case):
+    _, function, arrays, differentiable = case
+    tensors = [make(array) for array in arrays]
+    if differentiable:
+        for tensor in tensors:
+            tensor.requires_grad_(True)
+    result = function(lib, *tensors)
+    outputs = result if isinstance(result, tuple) else (result,)
+    values = [to_numpy(output.detach()) for output in outputs]
+    if not differentiable:
+        return values, None
+    rng = np.random.default_rng(5)
+    loss = sum((output * make(rng.standard_normal(tuple(output.shape)))).sum() for output in outputs
+               if output.is_floating_point())
+    return values, [to_numpy(g) for g in lib.autograd.grad(loss, tensors)]
+
+
+@pytest.mark.parametrize("case", TORCH_CASES, ids=[case[0] for case in TORCH_CASES])
+def test_matches_torch_linalg(device, case):
+    expected = _torch_style_run(torch, torch.tensor, lambda t: t.numpy(), case)
+    found = _torch_style_run(pg, lambda a: pg.tensor(a, device=device), np.asarray, case)
+    for want, got in zip(expected[0], found[0]):
+        assert got.shape == want.shape and got.dtype == want.dtype, (case[0], got.dtype, want.dtype)
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-11, err_msg=case[0])
+    for want, got in zip(expected[1] or (), found[1] or ()):
+        np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-10, err_msg=f"{case[0]} gradient")
+
+
+def test_torch_cases_cover_every_public_function():
+    source = " ".join(inspect.getsource(case[1]) for case in TORCH_CASES)
+    missing = [name for name in pg.linalg.__all__ if name != "LinAlgError" and f"linalg.{name}(" not in source
+               and f"lib.{name}(" not in source]
+    assert not missing
+
+
+def test_public_names_are_the_core_declarations():
+    from plexgrad.core.ops import linalg_checks, linalg_decompositions, linalg_norms, linalg_products
+    from plexgrad.core.ops import linalg_solvers
+    assert pg.linalg.inv is linalg_solvers.inv and pg.linalg.svd is linalg_decompositions.svd
+    assert pg.linalg.matrix_norm is linalg_norms.matrix_norm and pg.linalg.vecdot is linalg_products.vecdot
+    assert pg.linalg.LinAlgError is linalg_checks.LinAlgError and issubclass(pg.linalg.LinAlgError, RuntimeError)
+    assert pg.linalg.vector_norm is pg.core.ops.statistics.vector_norm
+
+
+ERROR_CASES = [
+    ("inv_singular", lambda lib: lib.linalg.inv(lib.tensor([[1.0, 2.0], [2.0, 4.0]], dtype=lib.float64))),
+    ("solve_singular", lambda lib: lib.linalg.solve(lib.tensor([[1.0, 2.0], [2.0, 4.0]], dtype=lib.float64),
+                                                    lib.tensor([1.0, 1.0], dtype=lib.float64))),
+    ("cholesky_not_positive", lambda lib: lib.linalg.cholesky(lib.tensor([[1.0, 2.0], [2.0, 1.0]],
+                                                                         dtype=lib.float64))),
+    ("inv_not_square", lambda lib: lib.linalg.inv(lib.ones(2, 3))),
+    ("det_integer", lambda lib: lib.linalg.det(lib.tensor([[1, 2], [3, 4]]))),
+    ("inv_vector", lambda lib: lib.linalg.inv(lib.ones(3))),
+    ("solve_shapes", lambda lib: lib.linalg.solve(lib.eye(3), lib.ones(4, 1))),
+    ("matrix_norm_order", lambda lib: lib.linalg.matrix_norm(lib.ones(2, 2), 3)),
+    ("vector_norm_integer", lambda lib: lib.linalg.vector_norm(lib.tensor([1, 2]))),
+    ("multi_dot_one", lambda lib: lib.linalg.multi_dot([lib.ones(2, 2)])),
+    ("qr_mode", lambda lib: lib.linalg.qr(lib.ones(2, 2), mode="full")),
+    ("eigh_uplo", lambda lib: lib.linalg.eigh(lib.eye(2), UPLO="X")),
+]
+
+
+@pytest.mark.parametrize("name, function", ERROR_CASES, ids=[name for name, _ in ERROR_CASES])
+def test_errors_match_torch(device, name, function):
+    with pytest.raises(Exception) as expected:
+        function(torch)
+    with pg.device(device):
+        with pytest.raises(Exception) as found:
+            function(pg)
+    torch_type = type(expected.value)
+    if issubclass(torch_type, torch.linalg.LinAlgError):
+        assert isinstance(found.value, pg.linalg.LinAlgError), found.value
+    else:
+        assert isinstance(found.value, torch_type), (found.value, expected.value)

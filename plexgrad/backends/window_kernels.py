@@ -40,7 +40,7 @@ def _window_slices(kernel, stride, dilation, outputs):
 def build_window_kernels(xp, add_into=None, concrete=True):
     """The sliding-window kernels for namespace ``xp`` (numpy, cupy or jax.numpy), by op name,
     plus the helper ``pool_divisor`` that other backends reuse.  ``concrete=False`` (kernels that
-    jax traces) turns off shortcuts that look at the data."""
+    jax traces, device arrays that a look would sync) turns off shortcuts that look at the data."""
 
     if add_into is None:
         def add_into(buffer, key, values):

@@ -101,7 +101,10 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
     if isinstance(data, numpy.ndarray) and device is None and target.type == "cpu":
         host = host.copy()
     native = _host_to(host, dtype, target)
-    if native is data or (isinstance(data, numpy.ndarray) and numpy.shares_memory(native, data)):
+    # only a numpy result can alias the caller's array (jax and cupy copy); asking anything else would make
+    # numpy read it, a host sync (and impossible on a tracer)
+    if native is data or (isinstance(data, numpy.ndarray) and isinstance(native, numpy.ndarray)
+                          and numpy.shares_memory(native, data)):
         native = native.copy()
     return _finish(native, dtype, target, requires_grad)
 

@@ -7,7 +7,7 @@ from .device import device as Device
 from .factories import full, resolve_device, to_device, zeros
 from .inplace import fast_binary_in_place, in_place, make_in_place_method
 from .op import cast
-from .ops import elementwise as ew, indexing, linalg, reduction, shape
+from .ops import elementwise as ew, indexing, linalg, linalg_decompositions, linalg_solvers, reduction, shape
 from .ops import math_extra, selection, sorting, statistics
 from .ops import activation
 from .tensor import Tensor
@@ -148,11 +148,6 @@ def _floordiv(a, b):
     return ew.floor_divide(a, b)
 
 
-def _linalg():
-    from .. import linalg as module  # imported on first use: plexgrad.linalg builds on the core
-    return module
-
-
 def _size_alias(self):
     return self.shape
 
@@ -197,9 +192,9 @@ METHODS = {
     "masked_select": selection.masked_select, "masked_fill": selection.masked_fill, "scatter": selection.scatter,
     "take": selection.take, "take_along_dim": selection.take_along_dim, "index_add": selection.index_add,
     "index_copy": selection.index_copy, "index_fill": selection.index_fill,
-    "det": lambda self: _linalg().det(self), "logdet": lambda self: _linalg().logdet(self),
-    "slogdet": lambda self: _linalg().slogdet(self), "inverse": lambda self: _linalg().inv(self),
-    "cholesky": lambda self, upper=False: _linalg().cholesky(self, upper=upper),
+    "det": linalg_solvers.det, "logdet": linalg_solvers.logdet,
+    "slogdet": linalg_solvers.slogdet, "inverse": lambda self: linalg_solvers.inv(self),
+    "cholesky": lambda self, upper=False: linalg_decompositions.cholesky(self, upper=upper),
     "sum": reduction.sum, "mean": reduction.mean, "prod": reduction.prod, "amax": reduction.amax,
     "amin": reduction.amin, "max": reduction.max, "min": reduction.min, "argmax": reduction.argmax,
     "argmin": reduction.argmin, "all": reduction.all, "any": reduction.any, "cumsum": reduction.cumsum,

@@ -1,8 +1,12 @@
 """plexgrad.linalg: torch.linalg on every backend.
 
+A thin public namespace: the ops, their derivative rules and their checks are declared
+in the core (``plexgrad/core/ops/linalg_*.py``), as every other op is; this module only
+re-exports them under torch's names.
+
 Gradients: inv, det, slogdet, logdet, solve, norm/vector_norm/matrix_norm, svdvals,
-eigvalsh.  svd, qr, cholesky and eigh are forward only (backward raises
-NotImplementedError naming the op).
+eigvalsh, matmul, vecdot, multi_dot, matrix_power.  svd, qr, cholesky and eigh are
+forward only (backward raises NotImplementedError naming the op).
 """
 
 __all__ = ["LinAlgError", "inv", "inv_ex", "det", "slogdet", "logdet", "solve", "svd", "svdvals", "qr",
@@ -10,8 +14,8 @@ __all__ = ["LinAlgError", "inv", "inv_ex", "det", "slogdet", "logdet", "solve", 
            "vecdot", "multi_dot", "matrix_power"]
 
 from ..core.ops.linalg import matmul
-from .checks import LinAlgError
-from .decompositions import cholesky, cholesky_ex, eigh, eigvalsh, qr, svd, svdvals
-from .norms import matrix_norm, norm, vector_norm
-from .products import matrix_power, multi_dot, vecdot
-from .solvers import det, inv, inv_ex, logdet, slogdet, solve
+from ..core.ops.linalg_checks import LinAlgError
+from ..core.ops.linalg_decompositions import cholesky, cholesky_ex, eigh, eigvalsh, qr, svd, svdvals
+from ..core.ops.linalg_norms import matrix_norm, norm, vector_norm
+from ..core.ops.linalg_products import matrix_power, multi_dot, vecdot
+from ..core.ops.linalg_solvers import det, inv, inv_ex, logdet, slogdet, solve

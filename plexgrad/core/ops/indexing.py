@@ -1,7 +1,8 @@
 """Indexing: ``x[key]`` and ``x[key] = value`` with ints, slices, None, Ellipsis,
 integer tensors/lists and boolean masks.  Basic keys give views; advanced keys copy.
 Bounds are checked in the core so every backend raises torch's IndexError (jax
-would otherwise clamp silently)."""
+would otherwise clamp silently); the check reads the indices on the host, so it runs in
+eager mode only (``core/host_checks.py``).  Derivative rules never read values."""
 
 __all__ = ["getitem", "index_put", "setitem", "nonzero", "convert_key"]
 
@@ -10,9 +11,11 @@ import numpy
 from .. import dtypes
 from ..autograd.grad_mode import state as grad_state
 from ..op import apply, cast, declare, kernel_for, record, _kernel_error
-from ..tensor import Tensor
+from ..host_checks import host_values
+from ..tensor import Tensor, make_tensor
 from ..views import make_view
 from .elementwise import sum_to
+from .index_checks import index_extremes
 
 _BASIC = (int, slice, type(None), type(Ellipsis))
 
@@ -88,9 +91,9 @@ def convert_key(tensor, key):
             raise IndexError(f"tensors used as indices must be long, int, byte or bool tensors, got "
                              f"{array_tensor._dtype}")
         extent = shape[dim]
-        if array_tensor.numel():
-            host = array_tensor._backend().to_host(array_tensor._data)
-            low, high = int(host.min()), int(host.max())
+        extremes = index_extremes(array_tensor)  # None when empty or skipped by a tracer
+        if extremes is not None:
+            low, high = extremes
             if low < -extent or high >= extent:
                 bad = high if high >= extent else low
                 raise IndexError(f"index {bad} is out of bounds for dimension {dim} with size {extent}")
@@ -186,7 +189,7 @@ def getitem_native(input, native_key):
 
 def _index_put_native(input, native_key, value, accumulate):
     value = _value_tensor(value, input)
-    target_shape = _indexed_shape(input, native_key)
+    target_shape = _indexed_shape(input, native_key, exact=False)  # only its length is used: no host read
     if value._data.ndim > len(target_shape) and all(e == 1 for e in value._data.shape[:value._data.ndim -
                                                                                        len(target_shape)]):
         value = value.reshape(tuple(value._data.shape[value._data.ndim - len(target_shape):]))
@@ -194,11 +197,29 @@ def _index_put_native(input, native_key, value, accumulate):
                  node_params=(native_key, accumulate, tuple(value._data.shape)))
 
 
-def _indexed_shape(input, native_key):
-    probe = numpy.empty(tuple(input._data.shape), dtype=numpy.bool_)
-    host_key = tuple(numpy.asarray(item) if hasattr(item, "shape") and not isinstance(item, numpy.ndarray)
-                     else item for item in native_key)
-    return probe[host_key].shape
+def _indexed_shape(input, native_key, exact=True):
+    """The shape of ``input[native_key]``, found on a zero-strided host probe.
+
+    Integer index arrays are replaced by zeros of their shape (the values do not change
+    the shape).  A boolean mask's True count does: with ``exact`` it is read on the host
+    (eager only: ``None`` is returned inside ``skip_host_checks``); without, the mask counts
+    as all True, which gives the right number of dimensions and never reads the device.
+    """
+    probe = numpy.broadcast_to(numpy.False_, tuple(input._data.shape))
+    host_key = []
+    for item in native_key:
+        if not hasattr(item, "shape"):
+            host_key.append(item)
+        elif numpy.dtype(item.dtype) != numpy.bool_:
+            host_key.append(numpy.zeros(tuple(item.shape), dtype=numpy.intp))
+        elif not exact:
+            host_key.append(numpy.ones(tuple(item.shape), dtype=numpy.bool_))
+        else:
+            mask = host_values(make_tensor(item, dtypes.bool, input._device))
+            if mask is None:
+                return None
+            host_key.append(mask)
+    return probe[tuple(host_key)].shape
 
 
 def _value_tensor(value, like):
@@ -229,20 +250,22 @@ def setitem(input, key, value):
     value_tensor = _value_tensor(value, input)
     recording = grad_state.enabled and (input._requires_grad or value_tensor._requires_grad)
     check_in_place(input, recording)
-    target_shape = _indexed_shape(input, native)
+    target_shape = _indexed_shape(input, native)  # None: a mask's count unknown to a tracer, check skipped
     from ..shapes import broadcast_shapes_or_none
-    if broadcast_shapes_or_none(tuple(value_tensor._data.shape), target_shape) != tuple(target_shape) and \
+    if target_shape is not None and \
+            broadcast_shapes_or_none(tuple(value_tensor._data.shape), target_shape) != tuple(target_shape) and \
             not _squeezable(value_tensor._data.shape, target_shape):
         raise RuntimeError(f"shape mismatch: value tensor of shape {list(value_tensor.shape)} cannot be "
                            f"broadcast to indexing result of shape {list(target_shape)}")
+    target_ndim = len(target_shape if target_shape is not None else _indexed_shape(input, native, exact=False))
     backend = input._backend()
     if not recording and backend.mutable and "index_put_" in backend.kernels:
         data = backend.owned(input._data)
         if data is not input._data:
             input._data = data
         value_data = value_tensor._data
-        if value_tensor._data.ndim > len(target_shape):
-            value_data = value_data.reshape(tuple(value_data.shape[value_data.ndim - len(target_shape):]))
+        if value_data.ndim > target_ndim:
+            value_data = value_data.reshape(tuple(value_data.shape[value_data.ndim - target_ndim:]))
         backend.kernel("index_put_")(data, value_data, native, False)
         from ..views import root_of
         root_of(input)._storage_version += 1
@@ -260,7 +283,10 @@ def _squeezable(value_shape, target_shape):
 
 # ---- nonzero -----------------------------------------------------------------------------
 def nonzero(input, *, as_tuple=False):
-    """Indices of non-zero elements: an (n, ndim) int64 tensor, or a tuple of 1-d tensors."""
+    """Indices of non-zero elements: an (n, ndim) int64 tensor, or a tuple of 1-d tensors.
+
+    The result's size depends on the values, so this reads them on the host in any mode
+    (torch's nonzero synchronizes too)."""
     host = input._backend().to_host(input._data)
     positions = numpy.nonzero(host)
     from ..factories import tensor as make

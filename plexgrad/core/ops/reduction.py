@@ -14,6 +14,7 @@ from ..shapes import normalize_dims, wrap_dim
 from ..tensor import Tensor, make_tensor
 from .index_checks import check_index_range
 from . import shape as _shape_ops
+from .elementwise import where
 
 _INTEGRAL_TO_LONG = (dtypes.BOOL, dtypes.INTEGER)
 
@@ -100,9 +101,22 @@ def _prod_backward(node, grad):
     (input,) = node.saved_tensors
     input_shape, dims, keepdim = node.params
     grad = expand_reduced(grad, input_shape, dims, keepdim)
-    if not any(input == 0).item():
-        return (grad * expand_reduced(node.saved_output(), input_shape, dims, keepdim) / input,)
-    return (grad * _product_of_others(input, dims),)
+    if input._data.size == 0:
+        return (grad,)  # nothing to differentiate (and no element to exclude)
+    # Branch-free on the data (no host read, so traceable).  create_graph: the product of the others
+    # (exclusive running products) is exact with any number of zeros, and so are its derivatives.
+    if grad_state.enabled:
+        return (grad * _product_of_others(input, dims),)
+    # First order, cheaper: result / input away from zeros (torch's formula); at a zero, the product of
+    # the non-zero elements when it is the only zero of its slice, else 0.
+    is_zero = input == 0
+    safe = where(is_zero, 1, input)
+    reduced = dims if dims is not None else tuple(range(input._data.ndim))
+    others = prod(safe, reduced, keepdim=True) if reduced else safe
+    lone_zero = sum(is_zero, reduced, keepdim=True) == 1 if reduced else is_zero
+    at_zero = where(lone_zero, others, 0)
+    result = expand_reduced(node.saved_output(), input_shape, dims, keepdim)
+    return (grad * where(is_zero, at_zero, result / safe),)
 
 
 def _product_of_others(input, dims):
@@ -197,7 +211,7 @@ def _max_or_min(extreme, arg, input, dim, keepdim, other, name):
         return extreme(input)
     dim = wrap_dim(dim, input._data.ndim)
     indices = arg(input, dim, keepdim=True)
-    values = gather(input, dim, indices)
+    values = gather_checked(input, dim, indices)  # the kernel's indices are in range: no host read
     if not keepdim and input._data.ndim:
         values = values.squeeze(dim)
         indices = indices.squeeze(dim)
@@ -257,14 +271,13 @@ def _reverse_cumsum(value, dim):
 def _cumprod_backward(node, grad):
     (input,) = node.saved_tensors
     dim = node.params[0]
+    if grad_state.enabled:  # create_graph: a division-free rule, exact when differentiated again
+        return (_cumprod_backward_scan(input, grad, dim),)
+    # Branch-free on the data (no host read): along dim, before the first zero the usual formula holds;
+    # at the first zero the gradient is prod(x before it) * sum_k grad_k * prod(x after it, up to k);
+    # after it, every product holds a zero.  Without zeros this is the usual formula everywhere.
     result = node.saved_output()
     is_zero = input == 0
-    if not any(is_zero).item():
-        return (_reverse_cumsum(grad * result, dim) / input,)
-    if grad_state.enabled:  # create_graph: the quadratic formula below stays exact when differentiated again
-        return (_cumprod_backward_quadratic(input, grad, dim),)
-    # Along dim, before the first zero the usual formula holds; at the first zero the gradient is
-    # prod(x before it) * sum_k grad_k * prod(x after it, up to k); after it, every product holds a zero.
     zeros_so_far = is_zero.cumsum(dim)
     before = zeros_so_far == 0
     first_zero = is_zero & (zeros_so_far == 1)
@@ -275,15 +288,32 @@ def _cumprod_backward(node, grad):
     return (before_part.where(before, 0) + at_part.where(first_zero, 0),)
 
 
-def _cumprod_backward_quadratic(input, grad, dim):
-    """grad_j = sum over k >= j of grad_k * prod(x_i for i <= k, i != j), with an (n, n) table per row."""
-    from ..factories import arange
+def _cumprod_backward_scan(input, grad, dim):
+    """grad_j = L_j * R_j with L_j = prod(x_i, i < j) and R_j = sum over k >= j of grad_k * prod(x_i, j < i <= k).
+
+    R solves the suffix recurrence R_j = grad_j + x_(j+1) * R_(j+1), here by doubling: log2(n) steps of
+    shifted multiply-adds (time n log n, memory n).  No division and no mask, so it is exact with zeros
+    and its own derivatives are too (this is the create_graph rule).
+    """
+    from .shape import cat
     values = input.movedim(dim, -1)
-    positions = arange(values._data.shape[-1], device=input._device)
-    diagonal = positions.unsqueeze(1) == positions.unsqueeze(0)
-    later = positions.unsqueeze(0) >= positions.unsqueeze(1)
-    products = values.unsqueeze(-2).where(~diagonal, 1).cumprod(-1)
-    return (products * grad.movedim(dim, -1).unsqueeze(-2)).where(later, 0).sum(-1).movedim(-1, dim)
+    total = grad.movedim(dim, -1)
+    count = values._data.shape[-1]
+    if count <= 1:
+        return grad
+    one = values.narrow(-1, 0, 1) * 0 + 1
+    exclusive = cat([one, values.narrow(-1, 0, count - 1)], -1).cumprod(-1)
+    factor = cat([values.narrow(-1, 1, count - 1), one * 0], -1)  # x_(j+1); nothing past the end
+
+    def shifted(value, span):  # value_(j+span), zero past the end
+        return cat([value.narrow(-1, span, count - span), (value.narrow(-1, 0, span) * 0)], -1)
+    span = 1
+    while span < count:  # invariant: R_j = total_j + factor_j * R_(j+span)
+        total = total + factor * shifted(total, span)
+        if span * 2 < count:
+            factor = factor * shifted(factor, span)
+        span *= 2
+    return (exclusive * total).movedim(-1, dim)
 
 
 _cumprod_op = declare("cumprod", _cumprod_backward)
@@ -328,7 +358,7 @@ def gather_checked(input, dim, index):
 def _scatter_add_backward(node, grad):
     (index,) = node.saved_tensors
     dim = node.params[0]
-    return (grad, None, gather(grad, dim, index))
+    return (grad, None, gather_checked(grad, dim, index))  # checked by the forward
 
 
 _scatter_add_op = declare("scatter_add", _scatter_add_backward)

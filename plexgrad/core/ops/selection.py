@@ -2,7 +2,8 @@
 scatter, take, take_along_dim, index_add, index_copy, index_fill.
 
 Index bounds are checked in the core (jax would clamp silently), so every backend
-raises the same error naming the index and the size.
+raises the same error naming the index and the size; the checks read the indices on the
+host, in eager mode only, and derivative rules never repeat them.
 """
 
 __all__ = ["index_select", "masked_select", "masked_fill", "scatter", "take", "take_along_dim",
@@ -14,9 +15,9 @@ from ..shapes import broadcast_shapes, wrap_dim
 from ..tensor import Tensor
 from .composite import check_tensor
 from .elementwise import where
-from .reduction import gather, scatter_add
+from .reduction import gather, gather_checked, scatter_add
 from . import indexing
-from .index_checks import IndexOutOfRange, check_index_range
+from .index_checks import IndexOutOfRange, check_index_range, index_extremes
 
 
 def _check_index_dtype(name, index, allow_int32=True):
@@ -84,8 +85,13 @@ def masked_fill(input, mask, value):
 def _scatter_backward(node, grad):
     (index,) = node.saved_tensors
     dim = node.params[0]
-    grad_input = scatter(grad, dim, index, 0) if node.edges[0] is not None else None
-    grad_source = gather(grad, dim, index) if node.edges[2] is not None else None
+    grad_input = grad_source = None
+    if node.edges[0] is not None:  # the forward checked the index: no host read here
+        from ..factories import zeros
+        zero = zeros(tuple(index._data.shape), dtype=grad._dtype, device=grad._device)
+        grad_input = apply(_scatter_op, (grad, index, zero), (dim,), save=(1,))
+    if node.edges[2] is not None:
+        grad_source = gather_checked(grad, dim, index)
     return (grad_input, None, grad_source)
 
 
@@ -141,9 +147,9 @@ def take(input, index):
     check_tensor("take", input)
     _check_index_dtype("take", index, allow_int32=False)
     size = input._data.size
-    if index._data.size:
-        host = index._backend().to_host(index._data)
-        for bad in (int(host.max()), int(host.min())):
+    extremes = index_extremes(index)  # None when empty or skipped by a tracer
+    if extremes is not None:
+        for bad in (extremes[1], extremes[0]):
             if bad >= size or bad < -size:
                 raise IndexError(f"out of range: tried to access index {bad} on a tensor of {size} elements.")
     return input.reshape(-1)[index]
@@ -170,7 +176,7 @@ def take_along_dim(input, indices, dim=None):
     index_target = common.copy()
     index_target[dim] = indices._data.shape[dim]
     check_index_range("take_along_dim", indices, input._data.shape[dim], dim)
-    return gather(input.expand(tuple(input_target)), dim, indices.expand(tuple(index_target)))
+    return gather_checked(input.expand(tuple(input_target)), dim, indices.expand(tuple(index_target)))
 
 
 def _index_put_along(name, input, dim, index, values, accumulate):

@@ -3,7 +3,9 @@ and the whole-tensor comparisons equal, isclose, allclose.
 
 Sorting is one primitive (a stable ``argsort`` kernel); values are then gathered
 from the input, so their gradient is gather's (the gradient goes back to where
-each value came from).
+each value came from).  The kernel's indices are in range by construction, so they
+are gathered without the host-side bounds check (traceable).  ``unique`` and the
+whole-tensor comparisons return data-dependent shapes or Python bools: they read the host.
 """
 
 __all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "unique", "searchsorted", "bucketize",
@@ -19,7 +21,7 @@ from ..shapes import wrap_dim
 from ..tensor import Tensor
 from .composite import check_tensor, run_kernel, wrap
 from .elementwise import abs as absolute, isnan, logical_and, logical_or
-from .reduction import all as reduce_all, gather
+from .reduction import all as reduce_all, gather, gather_checked
 
 sort_result = collections.namedtuple("sort", ["values", "indices"])
 topk_result = collections.namedtuple("topk", ["values", "indices"])
@@ -51,7 +53,7 @@ def sort(input, dim=-1, descending=False, stable=False, *, out=None):
         raise TypeError("sort(): dim must be an int")
     dim = wrap_dim(dim, input._data.ndim)
     indices = _sort_indices(input, dim, bool(descending))
-    values = gather(input, dim, indices) if input._data.ndim else input.clone()
+    values = gather_checked(input, dim, indices) if input._data.ndim else input.clone()
     result = sort_result(values, indices)
     if out is not None:
         from .composite import write_out
@@ -80,7 +82,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     if input._data.ndim == 0:
         return topk_result(input.clone(), _zero_index(input))
     indices = _sort_indices(input, dim, bool(largest)).narrow(dim, 0, k)
-    return topk_result(gather(input, dim, indices), indices)
+    return topk_result(gather_checked(input, dim, indices), indices)
 
 
 def kthvalue(input, k, dim=-1, keepdim=False):
@@ -93,7 +95,7 @@ def kthvalue(input, k, dim=-1, keepdim=False):
     if input._data.ndim == 0:
         return kthvalue_result(input.clone(), _zero_index(input))
     indices = _sort_indices(input, dim, False).narrow(dim, k - 1, 1)
-    values = gather(input, dim, indices)
+    values = gather_checked(input, dim, indices)
     if not keepdim:
         values, indices = values.squeeze(dim), indices.squeeze(dim)
     return kthvalue_result(values, indices)

@@ -17,7 +17,7 @@ from ..op import Rule, cast
 from ..shapes import wrap_dim
 from .composite import check_tensor, with_rule
 from .elementwise import abs as absolute, isnan, sign, sqrt, where
-from .reduction import amax, amin, expand_reduced, gather, reduction_args, sum as reduce_sum
+from .reduction import amax, amin, expand_reduced, gather_checked, reduction_args, sum as reduce_sum
 from .sorting import _sort_indices
 
 median_result = collections.namedtuple("median", ["values", "indices"])
@@ -116,8 +116,8 @@ def _median(name, input, dim, keepdim, ignore_nan):
         shape[dim] = 1
         from ..factories import full
         position = full(tuple(shape), (extent - 1) // 2, dtype=dtypes.int64, device=input._device)
-    indices = gather(order, dim, position)
-    values = gather(input, dim, indices)
+    indices = gather_checked(order, dim, position)  # positions and sort indices are in range by construction
+    values = gather_checked(input, dim, indices)
     if not keepdim:
         values, indices = values.squeeze(dim), indices.squeeze(dim)
     return median_result(values, indices)
@@ -220,7 +220,7 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     if isinstance(dim, int):
         dim = (dim,)
     if p == "nuc":
-        from ...linalg import matrix_norm
+        from .linalg_norms import matrix_norm
         result = matrix_norm(input, "nuc", (-2, -1) if dim is None else dim, keepdim, dtype=dtype)
     else:
         if p == "fro":

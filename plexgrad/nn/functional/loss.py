@@ -15,10 +15,11 @@ import warnings
 from ...core import dtypes
 from ...core.autograd.grad_mode import state as grad_state
 from ...core.dispatch import backend_for_type
+from ...core.factories import arange
+from ...core.host_checks import host_checks_enabled, host_values
 from ...core.op import Rule, record
 from ...core.ops import activation as act, elementwise as ew
 from ...core.tensor import Tensor, make_tensor
-from .sparse import one_hot
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -156,6 +157,8 @@ def _target_range(target, classes, ignore_index):
                            "shaped like the input)")
     if target.numel() == 0:
         return False
+    if not host_checks_enabled():  # traced: no values to read; the masked path is right either way
+        return True
     low, high = target.amin().item(), target.amax().item()
     if 0 <= low and high < classes:
         return 0 <= ignore_index < classes and bool((target == ignore_index).any().item())
@@ -265,7 +268,9 @@ def _cross_entropy_backward(node, grad):
     kernel = backend_for_type(device.type).kernels.get("cross_entropy_indices_backward")
     if grad_state.enabled or kernel is None:  # create_graph: softmax(input) - one_hot(target), differentiable
         input = node.saved_tensors[0]
-        targets = one_hot(target.long(), input.shape[1]).to(input._dtype)
+        # built here, not by one_hot: the forward checked the targets, and a rule never reads values
+        classes = arange(input.shape[1], device=input.device)
+        targets = (target.long().unsqueeze(-1) == classes).to(input._dtype)
         return ((act.softmax(input, 1) - targets) * (grad * scale),)
     return (make_tensor(kernel(probabilities, target._data, grad._data, scale), grad._dtype, device),)
 
@@ -278,7 +283,7 @@ def _fused_cross_entropy(input, target, reduction):
     graph node, when the backend has the kernel; ``None`` sends the caller down the general path."""
     device = input._device
     kernel = backend_for_type(device.type).kernels.get("cross_entropy_indices")
-    if kernel is None:
+    if kernel is None or not host_checks_enabled():  # the kernel reads the targets on the host
         return None
     scale = 1.0 / input.shape[0] if reduction == "mean" else 1.0
     fused = kernel(input._data, target._data, scale)
@@ -351,7 +356,8 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     if input.shape != target.shape:
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input size "
                          f"({input.shape}) is deprecated. Please ensure they have the same size.")
-    if input.numel() and ((input < 0) | (input > 1)).any().item():
+    outside = host_values(((input < 0) | (input > 1)).any()) if input.numel() else None  # eager only
+    if outside is not None and outside:
         raise RuntimeError("all elements of input should be between 0 and 1 (binary_cross_entropy takes "
                            "probabilities; for logits use binary_cross_entropy_with_logits)")
     if target.dtype is not input.dtype:

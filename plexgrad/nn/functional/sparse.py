@@ -5,6 +5,7 @@ __all__ = ["embedding", "one_hot"]
 from ...core import dtypes
 from ...core.autograd.grad_mode import no_grad
 from ...core.ops import elementwise as ew
+from ...core.ops.index_checks import index_extremes
 from ...core.tensor import Tensor
 
 
@@ -52,13 +53,14 @@ def one_hot(tensor, num_classes=-1):
     _check_indices("one_hot", tensor)
     if tensor.dtype is not dtypes.int64:
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
-    if num_classes == -1:
+    if num_classes == -1:  # the result's shape depends on the values: read on the host in any mode
         if tensor.numel() == 0:
             raise RuntimeError("Can not infer total number of classes from empty tensor.")
         num_classes = int(tensor.max().item()) + 1
-    if tensor.numel() and (tensor.min().item() < 0 or tensor.max().item() >= num_classes):
+    extremes = index_extremes(tensor)  # one host read, eager mode only (core/host_checks.py)
+    if extremes is not None and (extremes[0] < 0 or extremes[1] >= num_classes):
         raise RuntimeError(f"Class values must be smaller than num_classes ({num_classes}) and non-negative; "
-                           f"got values in [{tensor.min().item()}, {tensor.max().item()}]")
+                           f"got values in [{extremes[0]}, {extremes[1]}]")
     from ...core.factories import arange
     classes = arange(num_classes, device=tensor.device)
     return (tensor.unsqueeze(-1) == classes).long()

@@ -11,11 +11,11 @@ __all__ = ["svd", "svdvals", "qr", "cholesky", "cholesky_ex", "eigh", "eigvalsh"
 
 import collections
 
-from ..core.autograd.grad_mode import state as grad_state
-from ..core.op import Rule, declare, record
-from ..core.ops.composite import refuse_backward
-from ..core.tensor import make_tensor
-from .checks import call_kernel, check_finite_result, check_matrix
+from ..autograd.grad_mode import state as grad_state
+from ..op import Rule, declare, record
+from ..tensor import make_tensor
+from .composite import refuse_backward
+from .linalg_checks import call_kernel, check_finite_result, check_matrix
 
 svd_result = collections.namedtuple("svd", ["U", "S", "Vh"])
 qr_result = collections.namedtuple("qr", ["Q", "R"])
@@ -75,7 +75,7 @@ def qr(A, mode="reduced"):
     q, r = call_kernel(_qr_op, "linalg.qr", (A,), (mode,))
     q_tensor, r_tensor = _outputs("qr", A, (q, r))
     if mode == "r":
-        from ..core.factories import zeros
+        from ..factories import zeros
         q_tensor = zeros(0, dtype=A._dtype, device=A._device)
     return qr_result(q_tensor, r_tensor)
 
@@ -93,8 +93,8 @@ def cholesky(A, *, upper=False):
 
 def cholesky_ex(A, *, upper=False, check_errors=False):
     """``(L, info)``; here info is always 0 and failures raise LinAlgError."""
-    from ..core.factories import zeros
-    from ..core import dtypes
+    from ..factories import zeros
+    from .. import dtypes
     return cholesky_ex_result(cholesky(A, upper=upper),
                               zeros(tuple(A._data.shape[:-2]), dtype=dtypes.int32, device=A._device))
 

@@ -8,11 +8,11 @@ __all__ = ["inv", "inv_ex", "det", "slogdet", "logdet", "solve", "slogdet_result
 
 import collections
 
-from ..core.autograd.grad_mode import state as grad_state
-from ..core.op import Rule, cast, declare, promote_pair, record
-from ..core.shapes import broadcast_shapes
-from ..core.tensor import Tensor, make_tensor
-from .checks import call_kernel, check_finite_result, check_matrix
+from ..autograd.grad_mode import state as grad_state
+from ..op import Rule, cast, declare, promote_pair, record
+from ..shapes import broadcast_shapes
+from ..tensor import Tensor, make_tensor
+from .linalg_checks import call_kernel, check_finite_result, check_matrix
 
 slogdet_result = collections.namedtuple("slogdet", ["sign", "logabsdet"])
 inv_ex_result = collections.namedtuple("inv_ex", ["inverse", "info"])
@@ -29,24 +29,31 @@ def _inv_backward(node, grad):
 _inv_op = declare("linalg_inv", _inv_backward, node_name="LinalgInvExBackward0")
 
 
-def inv(A, *, out=None):
-    """The inverse of a square matrix (or of each matrix in a batch); LinAlgError if singular."""
-    check_matrix("linalg.inv", A)
+def _inverse(A):
+    """inv without the argument checks and the host-side finite check: for derivative rules, which
+    must not read values (numpy's kernel still raises LinAlgError for a singular matrix)."""
     data = call_kernel(_inv_op, "linalg.inv", (A,), failure=_SINGULAR)
-    check_finite_result("linalg.inv", (A,), (data,), _SINGULAR)
     result = make_tensor(data, A._dtype, A._device)
     if grad_state.enabled and A._requires_grad:
         record(_inv_op.rule, (A,), result, save_output=True)
+    return result
+
+
+def inv(A, *, out=None):
+    """The inverse of a square matrix (or of each matrix in a batch); LinAlgError if singular."""
+    check_matrix("linalg.inv", A)
+    result = _inverse(A)
+    check_finite_result("linalg.inv", (A,), (result._data,), _SINGULAR)
     if out is not None:
-        from ..core.ops.composite import write_out
+        from .composite import write_out
         return write_out(out, result)
     return result
 
 
 def inv_ex(A, *, check_errors=False):
     """``(inverse, info)``; here info is always 0 and singular inputs raise LinAlgError."""
-    from ..core.factories import zeros
-    from ..core import dtypes
+    from ..factories import zeros
+    from .. import dtypes
     return inv_ex_result(inv(A), zeros(tuple(A._data.shape[:-2]), dtype=dtypes.int32, device=A._device))
 
 
@@ -54,7 +61,7 @@ def _det_backward(node, grad):
     (A,) = node.saved_tensors
     determinant = node.saved_output()
     scale = (grad * determinant).unsqueeze(-1).unsqueeze(-1)
-    return (scale * inv(A).mT,)
+    return (scale * _inverse(A).mT,)
 
 
 _det_op = declare("linalg_det", _det_backward, node_name="LinalgDetBackward0")
@@ -72,7 +79,7 @@ def det(A):
 
 def _logabsdet_backward(node, grad):
     (A,) = node.saved_tensors
-    return (grad.unsqueeze(-1).unsqueeze(-1) * inv(A).mT,)
+    return (grad.unsqueeze(-1).unsqueeze(-1) * _inverse(A).mT,)
 
 
 _slogdet_op = declare("linalg_slogdet")
@@ -94,14 +101,24 @@ def slogdet(A):
 def logdet(A):
     """``log(det(A))``: NaN for a negative determinant, -inf for zero."""
     sign, logabsdet = slogdet(A)
-    from ..core.ops.elementwise import where
+    from .elementwise import where
     return where(sign < 0, float("nan"), where(sign == 0, float("-inf"), logabsdet))
+
+
+def _solve_matrices(matrix, rhs):
+    """X with ``matrix @ X = rhs`` for (batches of) matrices of the same batch shape, without the checks
+    (derivative rules use it: they must not read values)."""
+    data = call_kernel(_solve_op, "linalg.solve", (matrix, rhs), failure=_SINGULAR)
+    result = make_tensor(data, rhs._dtype, rhs._device)
+    if grad_state.enabled and (matrix._requires_grad or rhs._requires_grad):
+        record(_solve_op.rule, (matrix, rhs), result, saved=(matrix,), save_output=True)
+    return result
 
 
 def _solve_backward(node, grad):
     (A,) = node.saved_tensors
     solution = node.saved_output()
-    grad_rhs = solve(A.mT, grad)
+    grad_rhs = _solve_matrices(A.mT, grad)
     grad_matrix = -(grad_rhs @ solution.mT) if node.edges[0] is not None else None
     return (grad_matrix, grad_rhs if node.edges[1] is not None else None)
 
@@ -120,7 +137,7 @@ def solve(A, B, *, left=True, out=None):
     if not left:
         result = solve(A.mT, B.mT).mT
         if out is not None:
-            from ..core.ops.composite import write_out
+            from .composite import write_out
             return write_out(out, result)
         return result
     if A._dtype is not B._dtype:
@@ -136,14 +153,11 @@ def solve(A, B, *, left=True, out=None):
     batch = broadcast_shapes(tuple(A._data.shape[:-2]), tuple(rhs._data.shape[:-2]))
     matrix = A.expand(batch + (n, n)) if tuple(A._data.shape[:-2]) != batch else A
     rhs = rhs.expand(batch + tuple(rhs._data.shape[-2:])) if tuple(rhs._data.shape[:-2]) != batch else rhs
-    data = call_kernel(_solve_op, "linalg.solve", (matrix, rhs), failure=_SINGULAR)
-    check_finite_result("linalg.solve", (matrix, rhs), (data,), _SINGULAR)
-    result = make_tensor(data, rhs._dtype, rhs._device)
-    if grad_state.enabled and (matrix._requires_grad or rhs._requires_grad):
-        record(_solve_op.rule, (matrix, rhs), result, saved=(matrix,), save_output=True)
+    result = _solve_matrices(matrix, rhs)
+    check_finite_result("linalg.solve", (matrix, rhs), (result._data,), _SINGULAR)
     if vector:
         result = result.squeeze(-1)
     if out is not None:
-        from ..core.ops.composite import write_out
+        from .composite import write_out
         return write_out(out, result)
     return result

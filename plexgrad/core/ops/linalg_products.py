@@ -2,8 +2,8 @@
 
 __all__ = ["vecdot", "multi_dot", "matrix_power"]
 
-from ..core.ops.linalg import matmul
-from .checks import check_matrix
+from .linalg import matmul
+from .linalg_checks import check_matrix
 
 
 def vecdot(x, y, *, dim=-1):
@@ -25,11 +25,11 @@ def matrix_power(A, n):
     """``A`` multiplied by itself ``n`` times (``n < 0`` uses the inverse, ``n = 0`` the identity)."""
     check_matrix("linalg.matrix_power", A)
     if n == 0:
-        from ..core.factories import eye
+        from ..factories import eye
         identity = eye(A._data.shape[-1], dtype=A._dtype, device=A._device)
         return identity.expand(tuple(A._data.shape))
     if n < 0:
-        from .solvers import inv
+        from .linalg_solvers import inv
         A, n = inv(A), -n
     result = None
     base = A

@@ -1,4 +1,4 @@
-"""Argument checks and kernel calls shared by ``plexgrad.linalg``: square floating
+"""Argument checks and kernel calls shared by the linalg ops: square floating
 matrices in, torch's ``LinAlgError`` out when a factorization fails (numpy raises,
 jax returns NaN; both become the same error here)."""
 
@@ -6,9 +6,10 @@ __all__ = ["LinAlgError", "check_matrix", "call_kernel", "check_finite_result"]
 
 import numpy
 
-from ..core import dtypes
-from ..core.op import kernel_for
-from ..core.tensor import Tensor
+from .. import dtypes
+from ..host_checks import host_checks_enabled, host_values
+from ..op import kernel_for
+from ..tensor import Tensor, make_tensor
 
 
 class LinAlgError(RuntimeError):
@@ -45,13 +46,17 @@ def call_kernel(op, name, inputs, params=(), failure=None):
 
 
 def check_finite_result(name, inputs, results, failure):
-    """jax returns NaN/inf instead of raising: raise LinAlgError when finite inputs gave non-finite results."""
-    backend = inputs[0]._backend()
-    if backend.mutable:
+    """jax returns NaN/inf instead of raising: raise LinAlgError when finite inputs gave non-finite results.
+
+    It reads values on the host, so it runs in eager mode only (``core/host_checks.py``);
+    mutable engines (numpy, cupy) raise from the kernel and need no check.
+    """
+    first = inputs[0]
+    if first._backend().mutable or not host_checks_enabled():
         return
     for value in inputs:
-        if not numpy.isfinite(backend.to_host(value._data)).all():
+        if not numpy.isfinite(host_values(value)).all():
             return
     for result in results:
-        if not numpy.isfinite(backend.to_host(result)).all():
+        if not numpy.isfinite(host_values(make_tensor(result, first._dtype, first._device))).all():
             raise LinAlgError(f"{name}: {failure}")

@@ -9,13 +9,13 @@ __all__ = ["norm", "vector_norm", "matrix_norm"]
 
 import math
 
-from ..core import dtypes
-from ..core.op import cast
-from ..core.ops.reduction import amax, amin, sum as reduce_sum
-from ..core.ops.statistics import vector_norm
-from ..core.shapes import wrap_dim
-from .checks import check_matrix
-from .decompositions import svdvals
+from .. import dtypes
+from ..op import cast
+from ..shapes import wrap_dim
+from .reduction import amax, amin, sum as reduce_sum
+from .statistics import vector_norm
+from .linalg_checks import check_matrix
+from .linalg_decompositions import svdvals
 
 
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
@@ -67,6 +67,6 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None):
                                f"Got {A.ndim}D.")
         result = vector_norm(A, 2 if ord is None else ord, dim, keepdim, dtype=dtype)
     if out is not None:
-        from ..core.ops.composite import write_out
+        from .composite import write_out
         return write_out(out, result)
     return result
