@@ -419,7 +419,9 @@ def to_device(input, target):
         return input
     source_backend = backend_for_type(input._device.type)
     host = source_backend.to_host(input._data)
-    data = _host_to(numpy.ascontiguousarray(host).reshape(host.shape), input._dtype, target)  # keeps 0-d
+    # a transfer never aliases (as in torch): the host array may be the source's own (or a
+    # read-only window onto device memory), so the destination always gets its own copy
+    data = _host_to(numpy.array(host, order="C", copy=True), input._dtype, target)  # keeps 0-d
     result = make_tensor(data, input._dtype, target)
     if grad_state.enabled and input._requires_grad:
         record(_TO_DEVICE, (input,), result, (), input._device)

@@ -5,7 +5,7 @@ __all__ = ["bind", "parse_to_arguments"]
 from . import dtypes
 from .device import device as Device
 from .factories import full, resolve_device, to_device, zeros
-from .inplace import fast_binary_in_place, in_place, make_in_place_method
+from .inplace import copy_source, fast_binary_in_place, in_place, make_in_place_method
 from .op import cast
 from .ops import elementwise as ew, indexing, linalg, reduction, shape
 from .ops import math_extra, selection, sorting, statistics
@@ -78,7 +78,7 @@ def _fill_(self, value):
 def _copy_(self, source, non_blocking=False):
     if source._device is not self._device:
         source = to_device(source, self._device)
-    return in_place(lambda t, s: s, self, source)
+    return in_place(copy_source, self, source)
 
 
 def _legacy_alpha(name, other, legacy, alpha):

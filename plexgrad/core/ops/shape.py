@@ -12,12 +12,15 @@ from ..autograd.grad_mode import state as grad_state
 from ..op import apply, cast, declare, kernel_for, promote_pair, record, _kernel_error
 from ..shapes import contiguous_strides, shape_from_args, view_strides, wrap_dim
 from ..tensor import Tensor
-from ..views import make_view, strides as _strides
+from ..views import MULTI_OUTPUT, make_view, strides as _strides
 from .elementwise import sum_to
 
 
 def view_op(op, input, params, node_params=None):
-    """Run a view kernel and wrap its result as a view of ``input``, recording autograd."""
+    """Run a view kernel and wrap its result as a view of ``input``, recording autograd.
+
+    The view remembers the step ``(op, params, node_params, rule, dtype)``, so writes
+    through it reach its base on every engine and autograd can replay it."""
     device = input._device
     try:
         kernel = op.kernels[device.type]
@@ -27,10 +30,22 @@ def view_op(op, input, params, node_params=None):
         data = kernel(input._data, *params)
     except Exception as error:
         raise _kernel_error(op.name, (input,), error) from error
-    result = make_view(input, data, (op.name, params))
+    if node_params is None:
+        node_params = params
+    result = make_view(input, data, (op, params, node_params, op.rule, None))
     if grad_state.enabled and input._requires_grad:
-        record(op.rule, (input,), result, (), params if node_params is None else node_params)
+        record(op.rule, (input,), result, (), node_params)
     return result
+
+
+def _multi_output(views):
+    """Mark the views one function returned together (split, chunk, unbind): torch refuses
+    in-place writes through them under autograd."""
+    for piece in views:
+        meta = piece._view
+        if meta is not None and meta.grad_base is not None and meta.creation == 0:
+            meta.creation = MULTI_OUTPUT
+    return views
 
 
 # ---- reshape / view --------------------------------------------------------------------
@@ -88,9 +103,15 @@ def view(input, *shape):
     if len(shape) == 1 and (isinstance(shape[0], dtypes.dtype) or isinstance(shape[0], str)
                             and not shape[0].lstrip("-").isdigit()):
         target = dtypes.as_dtype(shape[0])
+        if target is input._dtype:
+            return view_op(_reshape_op, input, (tuple(input._data.shape),))
         if target.itemsize != input._dtype.itemsize:
-            raise RuntimeError(f"view(dtype): {input._dtype} and {target} differ in element size")
-        return cast(input, target)
+            raise RuntimeError(f"view(dtype): {input._dtype} and {target} differ in element size; only views "
+                               "between dtypes of the same size are supported")
+        # the same bits read as another dtype: a view, not differentiable (as in torch)
+        device = input._device
+        data = kernel_for(_view_dtype_op, device)(input._data, target)
+        return make_view(input, data, (_view_dtype_op, (target,), None, None, target))
     shape = _infer_shape(shape_from_args(shape, "view(): shape"), int(input._data.size))
     if not _can_view(input, shape):
         raise RuntimeError(
@@ -99,6 +120,9 @@ def view(input, *shape):
             f"requested {list(shape)}. Use .reshape(...) instead."
         )
     return view_op(_reshape_op, input, (shape,), tuple(input._data.shape))
+
+
+_view_dtype_op = declare("view_dtype", doc="the same bits read as another dtype of the same size")
 
 
 def is_contiguous(input, memory_format=None):
@@ -408,7 +432,7 @@ def split(input, split_size_or_sections, dim=0):
     for size in sizes:
         pieces.append(narrow(input, dim, offset, size))
         offset += size
-    return tuple(pieces)
+    return _multi_output(tuple(pieces))
 
 
 def chunk(input, chunks, dim=0):
@@ -424,7 +448,7 @@ def unbind(input, dim=0):
     """The slices along ``dim``, each without that dimension."""
     dim = wrap_dim(dim, input._data.ndim)
     key = (slice(None),) * dim
-    return tuple(input[key + (index,)] for index in range(input._data.shape[dim]))
+    return _multi_output(tuple(input[key + (index,)] for index in range(input._data.shape[dim])))
 
 
 # ---- flip / repeat -------------------------------------------------------------------------
