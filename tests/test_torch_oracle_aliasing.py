@@ -1036,6 +1036,147 @@ def in_place_on_parameter_with_grad_raises(lib, device):
     return p
 
 
+# ---- diagonal and index_put_ -------------------------------------------------------------------
+
+@case
+def diagonal_write_reaches_base(lib, device):
+    x = _arange(lib, 9, device).reshape(3, 3)
+    x.diagonal().fill_(-1)
+    x.diagonal(1).mul_(10)
+    return x, x.diagonal(-1), list(x.diagonal().stride())
+
+
+@case
+def diagonal_of_transposed_view_write(lib, device):
+    x = _arange(lib, 12, device).reshape(3, 4)
+    x.t().diagonal(-1).zero_()
+    return x
+
+
+@case
+def diagonal_in_place_on_non_leaf_backward(lib, device):
+    x = lib.tensor([[1.0, 2.0], [3.0, 4.0]], device=device, requires_grad=True)
+    y = x * 1
+    y.diagonal().mul_(lib.tensor([2.0, 3.0], device=device))
+    (y * y).sum().backward()
+    return x.grad, y
+
+
+@case
+def diagonal_view_made_before_base_write(lib, device):
+    x = lib.tensor([[1.0, 2.0], [3.0, 4.0]], device=device, requires_grad=True)
+    y = x * 1
+    d = y.diagonal()
+    y.mul_(x)
+    (d * lib.tensor([1.0, 10.0], device=device)).sum().backward()
+    return x.grad, d
+
+
+@case
+def index_put_on_non_leaf_backward(lib, device):
+    x = lib.tensor([1.0, 2.0, 3.0, 4.0], device=device, requires_grad=True)
+    a = x * 2
+    a.index_put_((lib.tensor([1, 3], device=device),), lib.tensor(9.0, device=device))
+    (a * a).sum().backward()
+    return x.grad, a, a._version
+
+
+@case
+def index_put_accumulate_with_value_requiring_grad(lib, device):
+    w = lib.tensor([1.0, 2.0], device=device, requires_grad=True)
+    a = lib.ones(4, device=device)
+    a.index_put_((lib.tensor([0, 0], device=device),), w, accumulate=True)
+    (a * lib.tensor([1.0, 2.0, 3.0, 4.0], device=device)).sum().backward()
+    return w.grad, a
+
+
+@case
+def index_put_on_view_reaches_base(lib, device):
+    x = _arange(lib, 6, device).reshape(2, 3)
+    x[1].index_put_((lib.tensor([0, 2], device=device),), lib.tensor([7.0, 8.0], device=device))
+    return x, x._version
+
+
+# ---- more of what users do -------------------------------------------------------------------------
+
+@case
+def plus_equals_on_view_of_leaf_requiring_grad_raises(lib, device):
+    x = lib.tensor([1.0, 2.0, 3.0], device=device, requires_grad=True)
+    v = x[1:]
+    v += 1
+    return x
+
+
+@case
+def no_grad_view_of_leaf_is_used_like_a_leaf(lib, device):
+    x = lib.tensor([1.0, 2.0, 3.0], device=device, requires_grad=True)
+    with lib.no_grad():
+        v = x[:2]
+    requires = v.requires_grad
+    (v * 2).sum().backward()
+    return requires, v.is_leaf, x.grad
+
+
+@case
+def long_chain_view_before_write_through_transposed_sibling(lib, device):
+    x = lib.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], device=device, requires_grad=True)
+    a = x * 1
+    v = a.view(6)[1:5].view(2, 2)
+    a.t()[1:].mul_(3)
+    (v * lib.tensor([[1.0, 2.0], [3.0, 4.0]], device=device)).sum().backward()
+    return x.grad, v
+
+
+@case
+def two_writes_through_views_then_backward(lib, device):
+    x = lib.tensor([1.0, 2.0, 3.0, 4.0], device=device, requires_grad=True)
+    a = x * 1
+    a[:3].mul_(2)
+    a[1:].mul_(x[1:])
+    (a * a).sum().backward()
+    return x.grad, a, a._version
+
+
+@case
+def write_through_view_of_view_of_non_leaf(lib, device):
+    x = lib.tensor([[1.0, 2.0], [3.0, 4.0]], device=device, requires_grad=True)
+    a = x * 1
+    a[1][0:1].mul_(5)
+    (a * a).sum().backward()
+    return x.grad, a
+
+
+@case
+def optimizer_step_bumps_parameter_and_base_version(lib, device):
+    base = lib.zeros(4, device=device)
+    p = lib.nn.Parameter(base[:2])
+    (p * 3).sum().backward()
+    lib.optim.SGD([p], lr=0.1).step()
+    return base, p, base._version == p._version, p._version > 0
+
+
+@case
+def adam_step_on_parameter_that_is_a_view(lib, device):
+    base = lib.ones(2, 3, device=device)
+    p = lib.nn.Parameter(base.t())
+    optimizer = lib.optim.Adam([p], lr=0.1)
+    for _ in range(3):
+        optimizer.zero_grad()
+        (p * lib.tensor([[1.0, -1.0], [2.0, 0.5], [0.0, 3.0]], device=device)).sum().backward()
+        optimizer.step()
+    return base, p
+
+
+@case
+def inplace_on_detached_then_saved_check_for_views(lib, device):
+    x = lib.tensor([1.0, 2.0], device=device, requires_grad=True)
+    a = x * 1
+    b = a[0] * a[1]
+    a.detach()[1:].add_(1)
+    b.backward()
+    return x.grad
+
+
 # ---- the table runner ---------------------------------------------------------------------------
 
 def _outcome(lib, function, device):

@@ -213,6 +213,9 @@ METHODS = {
     "repeat": shape.repeat, "stride": shape.stride, "view_as": lambda self, other: shape.view(self, other.shape),
     "reshape_as": lambda self, other: shape.reshape(self, other.shape),
     "nonzero": indexing.nonzero, "index_put": indexing.index_put,
+    "index_put_": lambda self, indices, values, accumulate=False: in_place(
+        indexing.index_put, self, tuple(indices), values, accumulate),
+    "diagonal": shape.diagonal,
     "to": _to, "cpu": _cpu, "cuda": _cuda, "float": _converter(dtypes.float32),
     "double": _converter(dtypes.float64), "half": _converter(dtypes.float16),
     "bfloat16": _converter(dtypes.bfloat16), "long": _converter(dtypes.int64), "int": _converter(dtypes.int32),

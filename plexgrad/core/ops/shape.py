@@ -2,7 +2,7 @@
 cat/stack/split, flip, clone/contiguous.  View ops share storage with their input
 (see ``plexgrad.core.views``); ``view`` refuses layouts it cannot alias, as torch does."""
 
-__all__ = ["reshape", "view", "permute", "transpose", "t", "expand", "expand_as", "broadcast_to",
+__all__ = ["diagonal", "reshape", "view", "permute", "transpose", "t", "expand", "expand_as", "broadcast_to",
            "squeeze", "unsqueeze", "flatten", "unflatten", "contiguous", "is_contiguous", "clone", "cat",
            "stack", "flip", "narrow", "split", "chunk", "unbind", "movedim", "repeat", "stride",
            "view_op", "expand_to", "concatenate", "swapaxes", "hstack", "vstack"]
@@ -123,6 +123,29 @@ def view(input, *shape):
 
 
 _view_dtype_op = declare("view_dtype", doc="the same bits read as another dtype of the same size")
+
+
+def _diagonal_backward(node, grad):
+    input_shape, params = node.params
+    from ..factories import zeros
+    from ..inplace import view_scatter
+    step = (_diagonal_op, params, node.params, _diagonal_op.rule, None)
+    return (view_scatter(zeros(input_shape, dtype=grad._dtype, device=grad._device), (step,), grad),)
+
+
+_diagonal_op = declare("diagonal", _diagonal_backward)
+
+
+def diagonal(input, offset=0, dim1=0, dim2=1):
+    """The diagonal ``offset`` of the planes ``dim1``, ``dim2`` as the last dimension (a view)."""
+    ndim = input._data.ndim
+    if ndim < 2:
+        raise RuntimeError(f"diagonal(): expected a tensor with at least 2 dimensions, got {ndim}")
+    first, second = wrap_dim(dim1, ndim), wrap_dim(dim2, ndim)
+    if first == second:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    params = (int(offset), first, second)
+    return view_op(_diagonal_op, input, params, (tuple(input._data.shape), params))
 
 
 def is_contiguous(input, memory_format=None):
