@@ -23,7 +23,8 @@ differentiable) and the result dtype (``None``: the input's).
 
 __all__ = ["ViewMeta", "make_view", "apply_step", "alias", "rebind", "replay", "replay_arrays",
            "scatter_back", "refresh_views", "regenerate_views", "register", "live_views", "flat_index",
-           "device_flat_index", "strides", "replace_storage", "is_immutable", "root_of", "IMMUTABLE_TYPES",
+           "strides", "replace_storage", "is_immutable", "root_of", "IMMUTABLE_TYPES", "has_root_layout",
+           "hand_storage_to_hidden_root",
            "DEFAULT", "NO_GRAD", "MULTI_OUTPUT", "STALE_VIEW_RULE"]
 
 import weakref
@@ -178,7 +179,7 @@ def rebind(tensor, other):
     if other is tensor:
         return
     if tensor._base is None and live_views(tensor):
-        _hand_storage_to_hidden_root(tensor)
+        hand_storage_to_hidden_root(tensor)
     data_alias = alias(other, fresh_counter=True)
     tensor._data = data_alias._data
     tensor._dtype = other._dtype
@@ -189,9 +190,10 @@ def rebind(tensor, other):
         register(data_alias._base, tensor)
 
 
-def _hand_storage_to_hidden_root(tensor):
-    """``tensor`` (a root with live views) stops being their root: a hidden tensor holding the
-    same array and history becomes the root and autograd base of every one of them."""
+def hand_storage_to_hidden_root(tensor):
+    """``tensor`` (a root with live views) stops being their root (it is rebound, or changes
+    layout): a hidden tensor holding the same array and history becomes the root and autograd
+    base of every one of them; returns it."""
     hidden = make_tensor(tensor._data, tensor._dtype, tensor._device)
     hidden._grad_fn = tensor._grad_fn
     hidden._requires_grad = tensor._requires_grad
@@ -204,11 +206,6 @@ def _hand_storage_to_hidden_root(tensor):
         if meta.grad_base is tensor:
             meta.grad_base = hidden
     return hidden
-
-
-def hand_storage_to_hidden_root(tensor):
-    """Public form for ``restride_in_place``: returns the hidden root."""
-    return _hand_storage_to_hidden_root(tensor)
 
 
 def replace_storage(tensor, data):
@@ -364,6 +361,12 @@ def _positions_through(shape, steps):
     return numpy.array(result, order="C")  # ascontiguousarray would make a 0-d view 1-d
 
 
+def has_root_layout(tensor):
+    """True when ``tensor``'s array is its storage's whole array as laid out (a root, or an alias
+    of one: ``detach()``, ``.data``, a ``Parameter``); immutable arrays are then contiguous."""
+    return tensor._base is None or not tensor._view.steps
+
+
 def flat_index(view):
     """numpy int64 array, shaped like ``view``: each element's flat position in its root."""
     root = root_of(view)
@@ -379,16 +382,6 @@ def flat_index(view):
         result = _memory_flat_index(view._data, root._data)
     extra["flat_index"] = result
     return result
-
-
-def device_flat_index(view):
-    """``flat_index`` as a native array on the view's device (cached)."""
-    extra = view._extras()
-    cached = extra.get("flat_index_device")
-    if cached is None:
-        backend = backend_for_type(view._device.type)
-        cached = extra["flat_index_device"] = backend.from_host(flat_index(view), _INT64, view._device.index or 0)
-    return cached
 
 
 def _memory_offsets(array, origin):
@@ -426,7 +419,7 @@ def strides(tensor):
             return tuple(0 if extent == 1 and stride == 0 else stride // itemsize
                          for extent, stride in zip(array.shape, array.strides))
     shape = tuple(data.shape)
-    if tensor._base is None:
+    if has_root_layout(tensor):
         return contiguous_strides(shape)
     positions = flat_index(tensor)
     if positions.size == 0:

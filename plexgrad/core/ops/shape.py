@@ -12,7 +12,7 @@ from ..autograd.grad_mode import state as grad_state
 from ..op import apply, cast, declare, kernel_for, promote_pair, record, _kernel_error
 from ..shapes import contiguous_strides, shape_from_args, view_strides, wrap_dim
 from ..tensor import Tensor
-from ..views import MULTI_OUTPUT, make_view, strides as _strides
+from ..views import MULTI_OUTPUT, has_root_layout, make_view, strides as _strides
 from .elementwise import sum_to
 
 
@@ -82,7 +82,7 @@ def _format(shape):
 
 
 def _can_view(input, shape):
-    if input._base is None and getattr(input._data, "flags", None) is None:
+    if getattr(input._data, "flags", None) is None and has_root_layout(input):
         return True  # immutable root arrays are contiguous
     flags = getattr(input._data, "flags", None)
     if flags is not None and flags.c_contiguous:
@@ -153,7 +153,7 @@ def is_contiguous(input, memory_format=None):
     flags = getattr(input._data, "flags", None)
     if flags is not None:
         return bool(flags.c_contiguous)
-    if input._base is None:
+    if has_root_layout(input):
         return True
     shape = tuple(input._data.shape)
     expected = contiguous_strides(shape)
