@@ -721,6 +721,23 @@ def copy_broadcasts_into_view(lib, device):
 
 
 @case
+def copy_broadcast_into_non_leaf(lib, device):
+    x = lib.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], device=device, requires_grad=True)
+    w = lib.tensor([7.0, 8.0], device=device, requires_grad=True)
+    a = x * 1
+    a.copy_(w)
+    (a * lib.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], device=device)).sum().backward()
+    return x.grad, w.grad, a
+
+
+@case
+def copy_from_other_dtype_into_view(lib, device):
+    a = lib.zeros(2, 3, device=device)
+    a[1].copy_(lib.tensor([1, 2, 3], device=device))
+    return a, a.dtype == lib.float32
+
+
+@case
 def plain_view_requires_grad_after_base_written(lib, device):
     x = lib.tensor([1.0, 2.0, 3.0, 4.0], device=device, requires_grad=True)
     buffer = lib.zeros(4, device=device)

@@ -209,8 +209,12 @@ def assign_in_place(target, result, recording=None):
 def _copy_backward(node, grad):
     from .factories import zeros
     from .ops.elementwise import sum_to
-    grad_source = sum_to(grad, node.params) if node.edges[1] is not None else None
-    return (zeros(tuple(grad._data.shape), dtype=grad._dtype, device=grad._device), grad_source)
+    target_shape, source_shape = node.params
+    grad_target = None
+    if node.edges[0] is not None:
+        grad_target = zeros(target_shape, dtype=grad._dtype, device=grad._device)
+    grad_source = sum_to(grad, source_shape) if node.edges[1] is not None else None
+    return (grad_target, grad_source)
 
 
 _COPY = Rule("CopyBackwards", _copy_backward)
@@ -221,7 +225,7 @@ def copy_source(target, source):
     target's old values get a zero gradient, the source the gradient)."""
     result = make_tensor(source._data, source._dtype, source._device)
     if grad_state.enabled and (target._requires_grad or source._requires_grad):
-        record(_COPY, (target, source), result, (), tuple(source._data.shape))
+        record(_COPY, (target, source), result, (), (tuple(target._data.shape), tuple(source._data.shape)))
     return result
 
 
