@@ -21,8 +21,8 @@ from .op import Rule, cast, record
 from .storage import bump_version
 from .tensor import Tensor, make_tensor
 from .dispatch import backend_for_type
-from .views import (DEFAULT, MULTI_OUTPUT, ViewMeta, hand_storage_to_hidden_root, is_immutable, live_views,
-                    refresh_views, regenerate_views, register, replay, replay_arrays, root_of, scatter_back)
+from .view_replay import refresh_views, regenerate_views, replay, replay_arrays, scatter_back
+from .views import DEFAULT, MULTI_OUTPUT, ViewMeta, hand_storage_to_hidden_root, live_views, register, root_of
 
 # in-place methods that change the tensor's shape/strides, not its values
 RESTRIDING_METHODS = {"t_", "transpose_", "squeeze_", "unsqueeze_", "swapaxes_", "swapdims_"}

@@ -19,22 +19,19 @@ root, and, for differentiable views, its autograd base and the steps from there.
 A step is ``(op, params, node_params, rule, dtype)``: the view op, its kernel
 parameters, what its derivative rule needs, that rule (``None`` when not
 differentiable) and the result dtype (``None``: the input's).
+
+This module makes aliases; ``view_replay.py`` replays their steps (writes on immutable
+engines, regenerated histories) and ``layout.py`` derives strides from them.
 """
 
-__all__ = ["ViewMeta", "make_view", "apply_step", "alias", "rebind", "replay", "replay_arrays",
-           "scatter_back", "refresh_views", "regenerate_views", "register", "live_views", "flat_index",
-           "strides", "replace_storage", "is_immutable", "root_of", "IMMUTABLE_TYPES", "has_root_layout",
-           "hand_storage_to_hidden_root",
-           "DEFAULT", "NO_GRAD", "MULTI_OUTPUT", "STALE_VIEW_RULE"]
+__all__ = ["ViewMeta", "make_view", "apply_step", "alias", "rebind", "hand_storage_to_hidden_root", "register",
+           "live_views", "replace_storage", "is_immutable", "root_of", "kernel_of", "IMMUTABLE_TYPES", "DEFAULT",
+           "NO_GRAD", "MULTI_OUTPUT"]
 
 import weakref
 
-import numpy
-
-from . import tensor as _tensor_module
 from .autograd.grad_mode import state as grad_state
 from .dispatch import backend_for_type
-from .shapes import contiguous_strides
 from .storage import shared_counter
 from .tensor import make_tensor
 
@@ -131,7 +128,7 @@ def make_view(source, data, step, creation=DEFAULT):
 def apply_step(source, step, creation=DEFAULT):
     """``source`` seen through one view step: a view, recorded for autograd."""
     op, params, node_params, rule, _ = step
-    kernel = _kernel(op, source._device)
+    kernel = kernel_of(op, source._device)
     result = make_view(source, kernel(source._data, *params), step, creation)
     if rule is not None and grad_state.enabled and source._requires_grad:
         from .op import record
@@ -139,7 +136,8 @@ def apply_step(source, step, creation=DEFAULT):
     return result
 
 
-def _kernel(op, device):
+def kernel_of(op, device):
+    """The kernel of view op ``op`` for ``device`` (loading its backend on first use)."""
     try:
         return op.kernels[device.type]
     except KeyError:
@@ -211,229 +209,3 @@ def hand_storage_to_hidden_root(tensor):
 def replace_storage(tensor, data):
     """Give an unshared tensor a new (owned) array holding the same values."""
     tensor._data = data
-
-
-# ---- replaying steps ------------------------------------------------------------------------
-
-def replay_arrays(device, data, steps):
-    """The arrays after each of ``steps`` applied to ``data`` (kernels only, no autograd)."""
-    arrays = [data]
-    for op, params, _, _, _ in steps:
-        data = _kernel(op, device)(data, *params)
-        arrays.append(data)
-    return arrays
-
-
-def replay(source, steps):
-    """``source`` seen through ``steps``, recorded for autograd (differentiable, a view)."""
-    result = source
-    for step in steps:
-        result = apply_step(result, step)
-    return result
-
-
-def _replay_history(source, steps):
-    """``(requires_grad, grad_fn)`` of ``source`` seen through ``steps``, without making views."""
-    from .op import record
-    current = source
-    device = source._device
-    for op, params, node_params, rule, dtype in steps:
-        result = make_tensor(_kernel(op, device)(current._data, *params),
-                             current._dtype if dtype is None else dtype, device)
-        if rule is not None and current._requires_grad:
-            record(rule, (current,), result, (), node_params)
-        current = result
-    return current._requires_grad, current._grad_fn
-
-
-# ---- writes on immutable engines --------------------------------------------------------------
-
-_INVERTIBLE = frozenset({"getitem", "reshape", "permute", "view_dtype"})
-
-
-def scatter_back(backend, device, dtype, root_data, steps, values):
-    """``root_data`` with the region ``steps`` select replaced by ``values`` (a new array).
-
-    Each step is undone by its own functional update (``.at[key].set`` for a slice, the
-    inverse permutation, reshape back), so the cost follows the view; a chain with an
-    ``expand`` goes through flat positions (and refuses overlapping writes, as torch)."""
-    if not steps:
-        return values
-    if all(step[0].name in _INVERTIBLE for step in steps):
-        arrays = replay_arrays(device, root_data, steps[:-1])
-        dtypes_before = [dtype]
-        for step in steps[:-1]:
-            dtypes_before.append(dtypes_before[-1] if step[4] is None else step[4])
-        kernels = backend.kernels
-        for step, before, before_dtype in zip(reversed(steps), reversed(arrays), reversed(dtypes_before)):
-            name = step[0].name
-            params = step[1]
-            if name == "getitem":
-                values = kernels["index_put"](before, values, params[0], False)
-            elif name == "reshape":
-                values = kernels["reshape"](values, tuple(before.shape))
-            elif name == "permute":
-                dims = params[0]
-                inverse = [0] * len(dims)
-                for position, dim in enumerate(dims):
-                    inverse[dim] = position
-                values = kernels["permute"](values, tuple(inverse))
-            else:
-                values = kernels["view_dtype"](values, before_dtype)
-        return values
-    positions = _positions_through(tuple(root_data.shape), steps)
-    flat = positions.reshape(-1)
-    if numpy.unique(flat).size != flat.size:
-        raise RuntimeError(
-            "unsupported operation: more than one element of the written-to tensor refers to a single "
-            "memory location. Please clone() the tensor before performing the operation.")
-    on_device = backend.from_host(positions, _INT64, device.index or 0)
-    return backend.scatter_flat(root_data, on_device, values)
-
-
-def refresh_views(root):
-    """Re-derive every live alias of ``root`` from the root's (new) array (immutable engines)."""
-    views = live_views(root)
-    if not views:
-        return
-    device = root._device
-    data = root._data
-    for view in views:
-        view._data = replay_arrays(device, data, view._view.steps)[-1]
-
-
-# ---- regenerating histories (torch's view replay) ----------------------------------------------
-
-def _stale_view_backward(node, grad):
-    raise RuntimeError(
-        "A view was created in no_grad mode and its base or another view of its base has been modified "
-        "inplace with grad mode enabled. Given that this use case is ambiguous and error-prone, it is "
-        "forbidden. You can clarify your code by moving both the view and the inplace either both inside "
-        "the no_grad block (if you don't want the inplace to be tracked) or both outside (if you want the "
-        "inplace to be tracked).")
-
-
-def _make_stale_rule():
-    from .op import Rule
-    return Rule("StaleNoGradViewBackward", _stale_view_backward)
-
-
-STALE_VIEW_RULE = _make_stale_rule()
-_tensor_module.STALE_VIEW_RULE = STALE_VIEW_RULE
-
-
-def regenerate_views(grad_base, also=None):
-    """After a recorded in-place write to ``grad_base``'s storage: every live differentiable view
-    of ``grad_base`` (and ``also``) takes the history of ``grad_base`` seen through its steps."""
-    from .autograd.node import Node
-    views = live_views(root_of(grad_base))
-    if also is not None and also._view is not None and all(view is not also for view in views):
-        views.append(also)  # (never ``in``: tensors compare with ``==``)
-    for view in views:
-        meta = view._view
-        if meta.grad_base is not grad_base:
-            continue
-        if meta.creation == NO_GRAD:
-            if grad_base._requires_grad:
-                node = object.__new__(Node)
-                node.rule = STALE_VIEW_RULE
-                node.edges = (grad_base._grad_fn,)
-                node.params = node.saved = node.versions = None
-                view._grad_fn = node
-                view._requires_grad = True
-            continue
-        view._requires_grad, view._grad_fn = _replay_history(grad_base, meta.grad_steps)
-
-
-# ---- layout: flat positions and strides --------------------------------------------------------
-
-def _numpy_kernels():
-    return backend_for_type("cpu").kernels
-
-
-def _positions_through(shape, steps):
-    """numpy int64 array: each element's flat position in an array of ``shape`` after ``steps``."""
-    kernels = _numpy_kernels()
-    result = numpy.arange(int(numpy.prod(shape, dtype=numpy.int64)), dtype=numpy.int64).reshape(shape)
-    for op, params, _, _, _ in steps:
-        if op.name != "view_dtype":  # same element size: positions do not move
-            result = kernels[op.name](result, *params)
-    return numpy.array(result, order="C")  # ascontiguousarray would make a 0-d view 1-d
-
-
-def has_root_layout(tensor):
-    """True when ``tensor``'s array is its storage's whole array as laid out (a root, or an alias
-    of one: ``detach()``, ``.data``, a ``Parameter``); immutable arrays are then contiguous."""
-    return tensor._base is None or not tensor._view.steps
-
-
-def flat_index(view):
-    """numpy int64 array, shaped like ``view``: each element's flat position in its root."""
-    root = root_of(view)
-    extra = view._extras()
-    cached = extra.get("flat_index")
-    if cached is not None:
-        return cached
-    if view is root:
-        result = numpy.arange(view.numel(), dtype=numpy.int64).reshape(view._data.shape)
-    elif is_immutable(view._device):
-        result = _positions_through(tuple(root._data.shape), view._view.steps)
-    else:
-        result = _memory_flat_index(view._data, root._data)
-    extra["flat_index"] = result
-    return result
-
-
-def _memory_offsets(array, origin):
-    itemsize = array.itemsize
-    offsets = numpy.full(array.shape, (array.__array_interface__["data"][0] - origin) // itemsize,
-                         dtype=numpy.int64)
-    for axis, (extent, stride) in enumerate(zip(array.shape, array.strides)):
-        shape = [1] * array.ndim
-        shape[axis] = extent
-        offsets = offsets + (numpy.arange(extent, dtype=numpy.int64) * (stride // itemsize)).reshape(shape)
-    return offsets
-
-
-def _memory_flat_index(view_data, root_data):
-    """Map a mutable view's memory back to its root's logical (row-major) positions."""
-    view_array = numpy.asarray(view_data)
-    root_array = numpy.asarray(root_data)
-    origin = root_array.__array_interface__["data"][0]
-    root_offsets = _memory_offsets(root_array, origin).reshape(-1)
-    view_offsets = _memory_offsets(view_array, origin)
-    low = root_offsets.min() if root_offsets.size else 0
-    lookup = numpy.full(int(root_offsets.max() - low + 1) if root_offsets.size else 1, -1, dtype=numpy.int64)
-    lookup[root_offsets - low] = numpy.arange(root_offsets.size, dtype=numpy.int64)
-    return lookup[view_offsets - low]
-
-
-def strides(tensor):
-    """Element strides of ``tensor`` as torch reports them."""
-    data = tensor._data
-    backend = backend_for_type(tensor._device.type)
-    if backend.mutable:
-        array = backend.owned(data)
-        if hasattr(array, "strides"):
-            itemsize = array.itemsize
-            return tuple(0 if extent == 1 and stride == 0 else stride // itemsize
-                         for extent, stride in zip(array.shape, array.strides))
-    shape = tuple(data.shape)
-    if has_root_layout(tensor):
-        return contiguous_strides(shape)
-    positions = flat_index(tensor)
-    if positions.size == 0:
-        return contiguous_strides(shape)
-    origin = positions.reshape(-1)[0]
-    result = []
-    for axis, extent in enumerate(shape):
-        if extent <= 1:
-            result.append(contiguous_strides(shape)[axis])
-            continue
-        probe = [0] * len(shape)
-        probe[axis] = 1
-        result.append(int(positions[tuple(probe)] - origin))
-    return tuple(result)
-
-
-from .dtypes import int64 as _INT64  # noqa: E402

@@ -12,7 +12,8 @@ from ..autograd.grad_mode import state as grad_state
 from ..op import apply, cast, declare, kernel_for, promote_pair, record, _kernel_error
 from ..shapes import contiguous_strides, shape_from_args, view_strides, wrap_dim
 from ..tensor import Tensor
-from ..views import MULTI_OUTPUT, has_root_layout, make_view, strides as _strides
+from ..layout import has_root_layout, strides as _strides
+from ..views import MULTI_OUTPUT, make_view
 from .elementwise import sum_to
 
 
