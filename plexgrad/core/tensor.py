@@ -16,7 +16,7 @@ from .shapes import wrap_dim
 from .size import Size
 from .storage import version_of
 
-STALE_VIEW_RULE = None  # set by views.py: the rule of a view made in no_grad whose base was written with grad
+STALE_VIEW_RULE = None  # set by view_replay.py: the rule of a view made in no_grad whose base was written with grad
 
 
 class Tensor:
