@@ -276,13 +276,9 @@ def forbid_host_reads(monkeypatch):
 
 @needs_jax
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
-def test_eager_backward_reads_no_values(case, monkeypatch, request):
+def test_eager_backward_reads_no_values(case, monkeypatch):
     """Eager mode on jax: the forward checks indices on the host, then backward (the derivative rules,
     the fused kernels' rules among them) and double backward read nothing."""
-    if case.name == "views_and_in_place":
-        request.applymarker(pytest.mark.xfail(
-            strict=True, raises=HostRead, reason="core/inplace.py's CopySlices rule calls the checked index_put "
-            "and x[index] on positions it computed itself: the aliasing rewrite (issue 8 item 3) owns that rule"))
     import jax._src.array as jax_array
     tensors = [pg.tensor(array, device="jax", requires_grad=array.dtype.kind == "f") for array in case.inputs]
     outputs = [output for output in _outputs(case.function(pg, *tensors))

@@ -191,6 +191,14 @@ def build_kernels(xp, native_dtype):
     def cast(x, dtype):
         return x.astype(native_dtype(dtype))
     kernels["cast"] = cast
+
+    def view_dtype(x, dtype):  # the same bits read as ``dtype`` (same element size): x.view(dtype)
+        return x.view(native_dtype(dtype))
+    kernels["view_dtype"] = view_dtype
+
+    def diagonal(x, offset, dim1, dim2):  # a view (numpy's is read-only: the numpy backend overrides it)
+        return xp.diagonal(x, offset, dim1, dim2)
+    kernels["diagonal"] = diagonal
     return kernels
 
 
@@ -309,7 +317,7 @@ BUILDERS.update({
     "linalg_solve": _linalg("solve"), "linalg_svd": _svd, "linalg_qr": _qr,
     "linalg_cholesky": _linalg("cholesky"), "linalg_eigh": _eigh,
 })
-OP_NAMES = frozenset(ELEMENTWISE) | frozenset(BUILDERS) | {"cast"}
+OP_NAMES = frozenset(ELEMENTWISE) | frozenset(BUILDERS) | {"cast", "view_dtype", "diagonal"}
 
 from .special_kernels import build_erf  # noqa: E402
 

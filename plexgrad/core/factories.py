@@ -422,7 +422,14 @@ def to_device(input, target):
         return input
     source_backend = backend_for_type(input._device.type)
     host = source_backend.to_host(input._data)
-    data = _host_to(numpy.ascontiguousarray(host).reshape(host.shape), input._dtype, target)  # keeps 0-d
+    # a transfer never aliases (as in torch): the host array may be the source's own (or a
+    # read-only window onto device memory), so a backend that wraps host memory (numpy's
+    # from_host does) gets its own copy; the others copy to their device anyway
+    if backend_for_type(target.type).mutable:
+        host = numpy.array(host, order="C", copy=True)
+    else:
+        host = numpy.ascontiguousarray(host).reshape(host.shape)  # keeps 0-d
+    data = _host_to(host, input._dtype, target)
     result = make_tensor(data, input._dtype, target)
     if grad_state.enabled and input._requires_grad:
         record(_TO_DEVICE, (input,), result, (), input._device)

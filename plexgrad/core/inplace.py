@@ -1,36 +1,68 @@
 """In-place operations: ``add_``, ``x += y``, ``x[...] = v``, ``zero_``, ``fill_``...
 
 An in-place op computes its result out of place, then writes it into the target's
-storage: directly on mutable backends, as a functional scatter into the root plus a
-refresh of every view on immutable ones.  The target keeps its identity, the
-storage's version counter goes up (so autograd can refuse stale saved tensors), and
-the target takes over the result's autograd history.
+storage (``views.py``: directly on mutable engines, a functional scatter into the root
+plus a re-derivation of every alias on immutable ones).  The target keeps its identity
+and the storage's version counter goes up (so autograd can refuse stale saved
+tensors).  Under autograd a root or non-differentiable alias takes over the result's
+history; a write through a differentiable view gives the view's autograd base the
+history ``CopySlices`` (its old values outside the view, the result inside), and every
+live view of that base has its history regenerated, as in torch.
 """
 
 __all__ = ["assign_in_place", "check_in_place", "snapshot", "in_place", "make_in_place_method",
-           "accumulate_into", "fast_binary_in_place", "direct_kernels", "bump_version"]
+           "accumulate_into", "copy_source", "fast_binary_in_place", "direct_kernels", "bump_version", "view_scatter",
+           "restride_in_place"]
+
+import numpy
 
 from .autograd.grad_mode import state as grad_state
 from .op import Rule, cast, record
-from .tensor import Tensor, _version_owner, make_tensor
+from .storage import bump_version
+from .tensor import Tensor, make_tensor
 from .dispatch import backend_for_type
-from .views import device_flat_index, flat_index, is_immutable, refresh_views, root_of
+from .view_replay import refresh_views, regenerate_views, replay, replay_arrays, scatter_back
+from .views import DEFAULT, MULTI_OUTPUT, ViewMeta, hand_storage_to_hidden_root, live_views, register, root_of
 
 # in-place methods that change the tensor's shape/strides, not its values
 RESTRIDING_METHODS = {"t_", "transpose_", "squeeze_", "unsqueeze_", "swapaxes_", "swapdims_"}
 
+_OVERLAP_MESSAGE = ("unsupported operation: more than one element of the written-to tensor refers to a single "
+                    "memory location. Please clone() the tensor before performing the operation.")
 
-def check_in_place(target, recording):
-    """torch's refusals: in-place on a leaf (or a view of one) that requires grad."""
-    if not grad_state.enabled:
+
+def check_in_place(target, recording, through_view=False):
+    """torch's refusals of an in-place write under autograd (``recording``: grad mode is on and
+    the target or a value requires grad): through a view made under no_grad or returned with
+    others by split/chunk/unbind, and on a leaf that requires grad or a view of one.
+    ``through_view``: the write goes through a view of ``target`` (``x[0] = v``)."""
+    if not recording:
         return
-    root = root_of(target)
-    if target._grad_fn is None and target._requires_grad and target._base is None:
+    meta = target._view
+    if meta is not None and meta.grad_base is not None:
+        if meta.creation == MULTI_OUTPUT:
+            raise RuntimeError(
+                "Output of split/chunk/unbind is a view and is being modified inplace. This view is the output "
+                "of a function that returns multiple views. Such functions do not allow the output views to be "
+                "modified inplace. You should replace the inplace operation by an out-of-place one (or clone() "
+                "the piece first).")
+        if meta.creation != DEFAULT:
+            raise RuntimeError(
+                "A view was created in no_grad mode and is being modified inplace with grad mode enabled. Given "
+                "that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by "
+                "moving both the view and the inplace either both inside the no_grad block (if you don't want "
+                "the inplace to be tracked) or both outside (if you want the inplace to be tracked).")
+        base = meta.grad_base
+        if target._requires_grad and base._grad_fn is None and base._requires_grad:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place "
+                               "operation. Wrap the update in `with plexgrad.no_grad():`.")
+        return
+    if target._grad_fn is None and target._requires_grad:
+        if through_view:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place "
+                               "operation. Wrap the update in `with plexgrad.no_grad():`.")
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation. "
                            "Wrap the update in `with plexgrad.no_grad():` or operate on .detach().")
-    if target._base is not None and target._requires_grad and root._grad_fn is None and root._requires_grad:
-        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place "
-                           "operation. Wrap the update in `with plexgrad.no_grad():`.")
 
 
 def snapshot(target):
@@ -41,6 +73,14 @@ def snapshot(target):
     copy._grad_fn = target._grad_fn
     copy._requires_grad = target._requires_grad
     return copy
+
+
+def _history_of(tensor):
+    """A stand-in carrying only ``tensor``'s autograd history (an edge for ``record``)."""
+    stand_in = make_tensor(tensor._data, tensor._dtype, tensor._device)
+    stand_in._grad_fn = tensor._grad_fn
+    stand_in._requires_grad = tensor._requires_grad
+    return stand_in
 
 
 def _check_cast(target, result):
@@ -57,10 +97,27 @@ def _title(dtype):
     return scalar_type_name(dtype)
 
 
+def _writable(array):
+    """A writable alias of a read-only numpy view (numpy's expand), if torch would allow the write:
+    no element of it may be reached twice (a stride 0 over more than one element)."""
+    if any(stride == 0 and extent > 1 for extent, stride in zip(array.shape, array.strides)):
+        raise RuntimeError(_OVERLAP_MESSAGE)
+    interface = dict(array.__array_interface__)
+    interface["data"] = (interface["data"][0], False)
+    return numpy.asarray(_ArrayInterface(interface, array))
+
+
+class _ArrayInterface:
+    """Exposes an array interface (numpy's own trick in ``as_strided``)."""
+
+    def __init__(self, interface, base):
+        self.__array_interface__ = interface
+        self.base = base
+
+
 def _write(target, result_data):
     """Write values into target's storage (broadcasting) and bump the storage version."""
     backend = target._backend()
-    root = root_of(target)
     if backend.mutable:
         destination = backend.owned(target._data)
         if destination is not target._data:  # numpy returned a scalar for a 0-d result
@@ -68,49 +125,57 @@ def _write(target, result_data):
         try:
             backend.assign(destination, result_data)
         except ValueError as error:
-            if "read-only" in str(error):
-                raise RuntimeError(
-                    "unsupported operation: more than one element of the written-to tensor refers to a single "
-                    "memory location (or the memory is read-only). Please clone() the tensor before performing "
-                    "the operation.") from None
-            raise
+            if "read-only" not in str(error):
+                raise
+            backend.assign(_writable(destination), result_data)
     else:
         shape = tuple(target._data.shape)
         values = result_data
         if tuple(values.shape) != shape:
             values = backend.kernel("expand")(values, shape)
+        root = root_of(target)
         if target._base is None:
             target._data = values
         else:
-            positions = device_flat_index(target)
-            if _overlapping(target):
-                raise RuntimeError(
-                    "unsupported operation: more than one element of the written-to tensor refers to a single "
-                    "memory location. Please clone() the tensor before performing the operation.")
-            root._data = backend.scatter_flat(root._data, positions, values)
+            root._data = scatter_back(backend, root._device, root._dtype, root._data, target._view.steps, values)
         refresh_views(root)
     bump_version(target)
 
 
-def _overlapping(view):
-    positions = flat_index(view).reshape(-1)
-    import numpy
-    return numpy.unique(positions).size != positions.size
+# ---- a region replaced: the functional form of a write through a view, and its derivative ------
+
+def _view_scatter_backward(node, grad):
+    steps, shape = node.params
+    from .factories import zeros
+    grad_base = view_scatter(grad, steps, zeros(shape, dtype=grad._dtype, device=grad._device))
+    grad_value = replay(grad, steps) if node.edges[1] is not None else None
+    return (grad_base, grad_value)
 
 
-def _copy_slices_backward(node, grad):
-    shape = node.params[1]
-    positions = node.params[0]
-    from .factories import tensor as make
-    index = make(positions.reshape(-1), device=grad._device)
-    flat = grad.reshape(-1)
-    from .ops.indexing import index_put
-    grad_root = index_put(flat, (index,), flat.new_zeros(()), False).reshape(tuple(grad._data.shape))
-    grad_value = flat[index].reshape(shape)
-    return (grad_root, grad_value)
+_VIEW_SCATTER = Rule("ViewScatterBackward0", _view_scatter_backward)
+_COPY_SLICES = Rule("CopySlices", _view_scatter_backward)
 
 
-_COPY_SLICES = Rule("CopySlices", _copy_slices_backward)
+def view_scatter(base, steps, value):
+    """A new tensor: ``base`` with the region ``steps`` select replaced by ``value`` (differentiable)."""
+    backend = base._backend()
+    device = base._device
+    shape = tuple(value._data.shape)
+    if backend.mutable:
+        data = backend.owned(base._data).copy()
+        region = replay_arrays(device, data, steps)[-1]
+        try:
+            backend.assign(region, value._data)
+        except ValueError as error:
+            if "read-only" not in str(error):
+                raise
+            backend.assign(_writable(region), value._data)
+    else:
+        data = scatter_back(backend, device, base._dtype, base._data, steps, value._data)
+    result = make_tensor(data, base._dtype, device)
+    if grad_state.enabled and (base._requires_grad or value._requires_grad):
+        record(_VIEW_SCATTER, (base, value), result, (), (steps, shape))
+    return result
 
 
 def assign_in_place(target, result, recording=None):
@@ -118,25 +183,50 @@ def assign_in_place(target, result, recording=None):
     if recording is None:
         recording = grad_state.enabled and (target._requires_grad or result._requires_grad)
     result = _check_cast(target, result)
-    root = root_of(target)
-    previous_root = None
-    if recording and target._base is not None:
-        previous_root = snapshot(root)
+    meta = target._view
+    through_view = recording and meta is not None and meta.grad_base is not None
+    if through_view:
+        base = meta.grad_base
+        history = _history_of(base)
     _write(target, result._data)
     if not recording:
         return target
-    if target._base is None:
+    shape = tuple(target._data.shape)
+    if tuple(result._data.shape) != shape or result._requires_grad and result._grad_fn is None:
+        result = result.expand(shape)  # the target's history needs a node of the target's shape
+    if not through_view:
         target._grad_fn = result._grad_fn
         target._requires_grad = result._requires_grad
+        regenerate_views(target)
         return target
-    # a view was written: the root's history now runs through CopySlices
-    if tuple(result._data.shape) != tuple(target._data.shape):
-        result = result.expand(tuple(target._data.shape))
-    positions = flat_index(target)
-    record(_COPY_SLICES, (previous_root, result), root, (), (positions, tuple(target._data.shape)))
-    target._grad_fn = result._grad_fn
-    target._requires_grad = result._requires_grad
+    # a view was written: its base's history now runs through CopySlices, and every view of the
+    # base (this one too) sees the base's new history through its steps
+    record(_COPY_SLICES, (history, result), base, (), (meta.grad_steps, shape))
+    regenerate_views(base, also=target)
     return target
+
+
+def _copy_backward(node, grad):
+    from .factories import zeros
+    from .ops.elementwise import sum_to
+    target_shape, source_shape = node.params
+    grad_target = None
+    if node.edges[0] is not None:
+        grad_target = zeros(target_shape, dtype=grad._dtype, device=grad._device)
+    grad_source = sum_to(grad, source_shape) if node.edges[1] is not None else None
+    return (grad_target, grad_source)
+
+
+_COPY = Rule("CopyBackwards", _copy_backward)
+
+
+def copy_source(target, source):
+    """The value ``target.copy_(source)`` writes: ``source``'s values, with torch's history (the
+    target's old values get a zero gradient, the source the gradient)."""
+    result = make_tensor(source._data, source._dtype, source._device)
+    if grad_state.enabled and (target._requires_grad or source._requires_grad):
+        record(_COPY, (target, source), result, (), (tuple(target._data.shape), tuple(source._data.shape)))
+    return result
 
 
 def in_place(function, target, *args, **kwargs):
@@ -164,14 +254,20 @@ def restride_in_place(function, target, *args, **kwargs):
     recording = grad_state.enabled and target._requires_grad
     check_in_place(target, recording)
     result = function(target, *args, **kwargs)
-    root = root_of(target)
-    if is_immutable(target._device):
-        # (never ``views.discard(result)``: weak references compare their tensors with ``==``)
-        views = root._extra.get("views") if root._extra else None
-        if target._base is not None:
-            target._extras()["view_chain"] = result._extra["view_chain"]
-        elif views is not None and any(view is not result for view in views):
-            _hand_storage_to_hidden_root(target, result)
+    new = result._view
+    meta = target._view
+    if meta is not None:
+        if meta.grad_base is None:  # a non-differentiable alias stays one, in the new layout
+            target._view = ViewMeta(new.steps, None, (), DEFAULT)
+        else:
+            target._view = ViewMeta(new.steps, new.grad_base, new.grad_steps, meta.creation)
+    elif new is not None and any(view is not result for view in live_views(target)):
+        # a root with live views changes layout: a hidden tensor keeps the old layout as their root
+        # (and autograd base), and ``target`` becomes one of those views
+        hidden = hand_storage_to_hidden_root(target)
+        target._base = hidden
+        target._view = ViewMeta(new.steps, hidden, new.grad_steps, DEFAULT)
+        register(hidden, target)
     target._data = result._data
     _forget_layout(target)
     bump_version(target)
@@ -179,22 +275,6 @@ def restride_in_place(function, target, *args, **kwargs):
         target._grad_fn = result._grad_fn
         target._requires_grad = result._requires_grad
     return target
-
-
-def _hand_storage_to_hidden_root(target, result):
-    """A root with live views changes layout (immutable backends): a hidden tensor keeps the
-    old layout as the root of every view, and ``target`` becomes one of those views."""
-    hidden = make_tensor(target._data, target._dtype, target._device)
-    hidden._grad_fn = target._grad_fn
-    hidden._requires_grad = target._requires_grad
-    hidden._storage_version = target._storage_version
-    views = target._extra.pop("views")
-    hidden._extras()["views"] = views
-    for view in list(views):
-        view._base = hidden
-    target._base = hidden
-    target._extras()["view_chain"] = result._extra["view_chain"]
-    views.add(target)
 
 
 def make_in_place_method(function, name):
@@ -311,8 +391,3 @@ def direct_kernels(tensors, names):
             return None
         found.append(kernel)
     return found
-
-
-def bump_version(tensor):
-    """Count an in-place write to ``tensor``'s storage (autograd refuses saved tensors written since)."""
-    _version_owner(tensor)._storage_version += 1

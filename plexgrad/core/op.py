@@ -15,6 +15,7 @@ from . import dtypes
 from .autograd.grad_mode import state as grad_state
 from .autograd.node import Node
 from .dispatch import backend_for_type, register_op
+from .storage import VersionCounter
 from .tensor import Tensor, make_tensor
 
 _FLOATING = dtypes.FLOATING
@@ -79,15 +80,20 @@ def mixed_device_error(op_name, first, second):
 def _versions(saved):
     versions = []
     for tensor in saved:
-        versions.append(tensor._storage_version if tensor._base is None else tensor._version_counter())
+        counter = tensor._counter
+        versions.append(0 if counter is None else counter.value)
     return versions
 
 
 def _attach(node, result, save_output):
-    """Make ``node`` the ``grad_fn`` of ``result`` (keeping the output's array when the rule needs it)."""
+    """Make ``node`` the ``grad_fn`` of ``result`` (keeping the output's array when the rule needs it).
+
+    A saved output is version-checked like a saved input: the node keeps the result's
+    version counter (created now; a fresh result is at version 0)."""
     if save_output:
         node.output_data = result._data
-        node.output_meta = (result._dtype, result._device)
+        counter = result._counter = VersionCounter()
+        node.output_meta = (result._dtype, result._device, counter)
     result._grad_fn = node
     result._requires_grad = True
     return result
@@ -349,8 +355,10 @@ def record_pair(rule, first, second, result, params=None):
     node.edges = (first_edge, function if function is not None else (second if second._requires_grad else None))
     node.params = params
     node.saved = (first, second)
-    node.versions = [first._storage_version if first._base is None else first._version_counter(),
-                     second._storage_version if second._base is None else second._version_counter()]
+    first_counter = first._counter
+    second_counter = second._counter
+    node.versions = [0 if first_counter is None else first_counter.value,
+                     0 if second_counter is None else second_counter.value]
     result._grad_fn = node
     result._requires_grad = True
     return result

@@ -14,6 +14,9 @@ from .autograd.grad_mode import state as grad_state
 from .dispatch import backend_for_type
 from .shapes import wrap_dim
 from .size import Size
+from .storage import version_of
+
+STALE_VIEW_RULE = None  # set by view_replay.py: the rule of a view made in no_grad whose base was written with grad
 
 
 class Tensor:
@@ -23,8 +26,11 @@ class Tensor:
     ``Tensor(2, 3)`` (uninitialised float32) and ``Tensor([1, 2])`` also work.
     """
 
+    # _counter: the storage's shared VersionCounter (None until aliased or written: version 0);
+    # _base: the tensor whose array holds the whole storage (None for that tensor itself);
+    # _view: how this tensor derives from _base and from its autograd base (views.ViewMeta), or None
     __slots__ = ("_data", "_dtype", "_device", "_requires_grad", "_grad_fn", "_grad",
-                 "_storage_version", "_base", "_extra", "__weakref__")
+                 "_counter", "_base", "_view", "_extra", "__weakref__")
 
     # numpy scalars and arrays defer to the tensor's reflected operators (np.float64(1.5) + t is a tensor)
     __array_priority__ = 1000
@@ -49,7 +55,7 @@ class Tensor:
         return extra
 
     def _version_counter(self):
-        return _version_owner(self)._storage_version
+        return version_of(self)
 
     def _backend(self):
         return backend_for_type(self._device.type)
@@ -172,7 +178,10 @@ class Tensor:
     @property
     def grad_fn(self):
         """The node that created this tensor (None for leaves)."""
-        return self._grad_fn
+        function = self._grad_fn
+        if function is not None and function.rule is STALE_VIEW_RULE:
+            function.rule.backward(function, None)  # raises torch's error for this view
+        return function
 
     @property
     def is_leaf(self):
@@ -188,7 +197,7 @@ class Tensor:
         _autograd_api.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def detach(self):
-        """A tensor sharing this one's data, cut from the graph."""
+        """A tensor sharing this one's storage and version counter, cut from the graph."""
         from .views import alias
         return alias(self)
 
@@ -238,19 +247,18 @@ class Tensor:
     def data(self):
         """The tensor's data without autograd history (shares storage).
 
-        Unlike ``detach()``, in-place changes through ``.data`` are hidden from autograd's
-        version check, as in torch."""
-        alias = self.detach()
-        alias._extras()["own_version"] = True
-        return alias
+        Unlike ``detach()``, it has a fresh version counter: in-place changes through
+        ``.data`` are hidden from autograd's version check, as in torch."""
+        from .views import alias
+        return alias(self, fresh_counter=True)
 
     @data.setter
     def data(self, value):
+        """``x.data = other``: ``x`` keeps its identity and autograd flags and shares ``other``'s storage."""
         if not isinstance(value, Tensor):
             raise TypeError(f"data must be a Tensor, got {type(value).__name__}")
-        self._data = value._data
-        self._dtype = value._dtype
-        self._device = value._device
+        from .views import rebind
+        rebind(self, value)
 
     # ---- conversion ------------------------------------------------------------------
     def item(self):
@@ -364,22 +372,11 @@ def make_tensor(data, dtype, device):
     tensor._requires_grad = False
     tensor._grad_fn = None
     tensor._grad = None
-    tensor._storage_version = 0
+    tensor._counter = None
     tensor._base = None
+    tensor._view = None
     tensor._extra = None
     return tensor
-
-
-def _version_owner(tensor):
-    """The tensor whose counter counts in-place writes to ``tensor``'s storage: its root,
-    or the tensor itself for a ``.data`` alias (whose writes autograd does not see)."""
-    base = tensor._base
-    if base is None:
-        return tensor
-    extra = tensor._extra
-    if extra is not None and extra.get("own_version"):
-        return tensor
-    return base
 
 
 def _adopt(target, source):

@@ -5,7 +5,7 @@ __all__ = ["bind", "parse_to_arguments"]
 from . import dtypes
 from .device import device as Device
 from .factories import full, resolve_device, to_device, zeros
-from .inplace import fast_binary_in_place, in_place, make_in_place_method
+from .inplace import copy_source, fast_binary_in_place, in_place, make_in_place_method
 from .op import cast
 from .ops import elementwise as ew, indexing, linalg, linalg_decompositions, linalg_solvers, reduction, shape
 from .ops import math_extra, selection, sorting, statistics
@@ -78,7 +78,7 @@ def _fill_(self, value):
 def _copy_(self, source, non_blocking=False):
     if source._device is not self._device:
         source = to_device(source, self._device)
-    return in_place(lambda t, s: s, self, source)
+    return in_place(copy_source, self, source)
 
 
 def _legacy_alpha(name, other, legacy, alpha):
@@ -208,6 +208,9 @@ METHODS = {
     "repeat": shape.repeat, "stride": shape.stride, "view_as": lambda self, other: shape.view(self, other.shape),
     "reshape_as": lambda self, other: shape.reshape(self, other.shape),
     "nonzero": indexing.nonzero, "index_put": indexing.index_put,
+    "index_put_": lambda self, indices, values, accumulate=False: in_place(
+        indexing.index_put, self, tuple(indices), values, accumulate),
+    "diagonal": shape.diagonal,
     "to": _to, "cpu": _cpu, "cuda": _cuda, "float": _converter(dtypes.float32),
     "double": _converter(dtypes.float64), "half": _converter(dtypes.float16),
     "bfloat16": _converter(dtypes.bfloat16), "long": _converter(dtypes.int64), "int": _converter(dtypes.int32),

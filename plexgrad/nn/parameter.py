@@ -2,16 +2,16 @@
 
 __all__ = ["Parameter", "Buffer", "rebuild_parameter"]
 
-from ..core.autograd.grad_mode import no_grad
 from ..core.factories import empty
-from ..core.tensor import Tensor, _adopt
+from ..core.tensor import Tensor
+from ..core.views import alias
 
 
 class Parameter(Tensor):
     """A tensor that is a module parameter: assigning it to a Module attribute registers it.
 
-    ``Parameter(data, requires_grad=True)`` shares ``data``'s array (a new leaf, no
-    history).  ``Parameter()`` is an empty float tensor.  Operations on a parameter
+    ``Parameter(data, requires_grad=True)`` shares ``data``'s storage and version
+    counter (a new leaf, no history), as in torch.  ``Parameter()`` is an empty float tensor.  Operations on a parameter
     give plain tensors, as in torch.
 
         >>> weight = nn.Parameter(plexgrad.ones(2))
@@ -28,15 +28,9 @@ class Parameter(Tensor):
             raise TypeError(f"Parameter() expects a Tensor as data, got {type(data).__name__}; "
                             "wrap values first, e.g. nn.Parameter(plexgrad.tensor(values))")
         parameter = object.__new__(cls)
-        with no_grad():
-            source = data.detach()
-        _adopt(parameter, source)
-        # a parameter is the root of its own storage: optimizer updates write to it directly
-        parameter._base = None
-        parameter._extra = None
-        parameter._grad_fn = None
-        parameter._grad = None
-        parameter._requires_grad = False
+        # a non-differentiable alias of ``data`` (as torch's detach): it shares data's storage and
+        # version counter on every backend, so optimizer steps on a parameter that is a view reach its base
+        alias(data, into=parameter)
         if requires_grad:
             parameter.requires_grad_(True)
         return parameter

@@ -65,6 +65,7 @@ def build_backend():
         "sigmoid": jax.nn.sigmoid, "copy": lambda x: x,
     })
     kernels["erf"] = jax.scipy.special.erf
+    kernels["view_dtype"] = lambda x, dtype: jax.lax.bitcast_convert_type(x, native[dtype])
     # the fused training-step kernels as compiled XLA calls: one dispatch instead of a dozen
     kernels.update(build_fused_kernels(jnp, lambda function, static_argnums=(): jax.jit(
         function, static_argnums=static_argnums)))

@@ -196,8 +196,28 @@ def _in_place(ufunc):
     return kernel
 
 
+class _ArrayInterface:
+    """Exposes an array interface (numpy's own trick in ``as_strided``)."""
+
+    def __init__(self, interface, base):
+        self.__array_interface__ = interface
+        self.base = base
+
+
+def diagonal(x, offset, dim1, dim2):
+    """numpy.diagonal as a writable view when ``x`` is writable (torch's diagonal is a view one
+    may write through; numpy's is read-only)."""
+    view = numpy.diagonal(x, offset, dim1, dim2)
+    if not x.flags.writeable:
+        return view
+    interface = dict(view.__array_interface__)
+    interface["data"] = (interface["data"][0], False)
+    return numpy.asarray(_ArrayInterface(interface, view))
+
+
 def build_backend():
     kernels = build_kernels(numpy, native_dtype)
+    kernels["diagonal"] = diagonal
     kernels["index_put_"] = index_put_
     kernels["scatter_add"] = scatter_add
     kernels.update({"sum": fast_sum, "relu": fast_relu, "expand": fast_expand, "add_": _in_place(numpy.add),

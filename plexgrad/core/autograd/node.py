@@ -63,22 +63,28 @@ class Node:
             )
         if saved:
             for tensor, expected in zip(saved, self.versions):
-                current = tensor._version_counter()
+                counter = tensor._counter
+                current = 0 if counter is None else counter.value
                 if current != expected:
-                    raise RuntimeError(
-                        "one of the variables needed for gradient computation has been modified by an "
-                        f"inplace operation: [{tensor.type()} {list(tensor.shape)}] is at version {current}; "
-                        f"expected version {expected} instead. Hint: the backward of {self.rule.node_name} "
-                        "needs it unchanged; use an out-of-place operation or .clone() it before modifying."
-                    )
+                    raise _modified_error(self, f"[{tensor.type()} {list(tensor.shape)}]", current, expected)
         return saved
+
+    def output_array(self):
+        """The op's saved output array, checked against in-place modification of the output."""
+        if self.saved is FREED:
+            self.saved_tensors  # raises the freed-graph error
+        dtype, device, counter = self.output_meta
+        if counter.value != 0:
+            from ..legacy import scalar_type_name
+            raise _modified_error(self, f"[{scalar_type_name(dtype)}Tensor {list(self.output_data.shape)}], which is "
+                                  f"output 0 of {self.rule.node_name},", counter.value, 0)
+        return self.output_data
 
     def saved_output(self):
         """The op's output as a tensor whose grad_fn is this node (so double backward works)."""
-        if self.saved is FREED:
-            self.saved_tensors  # raises the freed-graph error
-        dtype, device = self.output_meta
-        tensor = make_tensor(self.output_data, dtype, device)
+        data = self.output_array()
+        dtype, device, _ = self.output_meta
+        tensor = make_tensor(data, dtype, device)
         tensor._requires_grad = True
         tensor._grad_fn = self
         return tensor
@@ -102,6 +108,14 @@ class Node:
             self.pre_hooks = []
         self.pre_hooks.append(hook)
         return _RemovableHandle(self.pre_hooks, hook)
+
+
+def _modified_error(node, described, current, expected):
+    return RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an inplace operation: "
+        f"{described} is at version {current}; expected version {expected} instead. Hint: the backward of "
+        f"{node.rule.node_name} needs it unchanged; use an out-of-place operation or .clone() it before "
+        "modifying.")
 
 
 class AccumulateGrad:

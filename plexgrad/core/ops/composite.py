@@ -83,7 +83,8 @@ def write_out(out, result):
         if result._dtype.category > out._dtype.category:
             assign_in_place(out, result, False)  # raises the cast error
         out._data = resized._data.copy() if out._backend().mutable else resized._data
-        out._storage_version += 1
+        from ..storage import bump_version
+        bump_version(out)
         return out
     return assign_in_place(out, result, False)
 

@@ -69,7 +69,7 @@ sigmoid = _op.unary("sigmoid", lambda node, grad: (grad * node.saved_output() * 
 def _relu_backward(node, grad):
     """``grad`` where the output is positive: one fused kernel for first-order gradients when the
     backend has ``relu_backward``, else (and under create_graph) plexgrad ops."""
-    data = node.output_data
+    data = node.output_array()  # checked: the output may have been written in place since
     if data is not None and not grad_state.enabled and grad._dtype is node.output_meta[0]:
         device = grad._device
         kernel = backend_for_type(device.type).kernels.get("relu_backward")

@@ -12,6 +12,7 @@ from .. import dtypes
 from ..autograd.grad_mode import state as grad_state
 from ..op import apply, cast, declare, kernel_for, record, _kernel_error
 from ..host_checks import host_values
+from ..storage import bump_version
 from ..tensor import Tensor, make_tensor
 from ..views import make_view
 from .elementwise import sum_to
@@ -152,15 +153,16 @@ def getitem(input, key):
         raise
     except Exception as error:
         raise _kernel_error("index", (input,), error) from error
+    node_params = (tuple(input._data.shape), native)
     if basic:
-        result = make_view(input, data, ("getitem", (native,)))
-    else:
-        from ..tensor import make_tensor
-        result = make_tensor(data, input._dtype, device)
+        result = make_view(input, data, (_getitem_op, (native,), node_params, _SELECT_RULE, None))
+        if grad_state.enabled and input._requires_grad:
+            record(_SELECT_RULE, (input,), result, (), node_params)
+        return result
+    from ..tensor import make_tensor
+    result = make_tensor(data, input._dtype, device)
     if grad_state.enabled and input._requires_grad:
-        record(_getitem_op.rule, (input,), result, (), (tuple(input._data.shape), native))
-        if basic:
-            result._grad_fn.rule = _SELECT_RULE
+        record(_getitem_op.rule, (input,), result, (), node_params)
     return result
 
 
@@ -246,10 +248,10 @@ def index_put(input, indices, values, accumulate=False):
 def setitem(input, key, value):
     """``input[key] = value``, in place, visible through every view of ``input``."""
     from ..inplace import assign_in_place, check_in_place, snapshot
-    native, _ = convert_key(input, key)
+    native, basic = convert_key(input, key)
     value_tensor = _value_tensor(value, input)
     recording = grad_state.enabled and (input._requires_grad or value_tensor._requires_grad)
-    check_in_place(input, recording)
+    check_in_place(input, recording, through_view=basic)  # torch writes x[basic] = v through the view x[basic]
     target_shape = _indexed_shape(input, native)  # None: a mask's count unknown to a tracer, check skipped
     from ..shapes import broadcast_shapes_or_none
     if target_shape is not None and \
@@ -266,9 +268,21 @@ def setitem(input, key, value):
         value_data = value_tensor._data
         if value_data.ndim > target_ndim:
             value_data = value_data.reshape(tuple(value_data.shape[value_data.ndim - target_ndim:]))
-        backend.kernel("index_put_")(data, value_data, native, False)
-        from ..views import root_of
-        root_of(input)._storage_version += 1
+        try:
+            backend.kernel("index_put_")(data, value_data, native, False)
+        except ValueError as error:  # a read-only (expanded) target: the general path says what torch says
+            if "read-only" not in str(error):
+                raise
+        else:
+            bump_version(input)
+            return
+    if basic:
+        # as torch: a write through the view input[key] (only the view's elements are written, so
+        # a single element of an expanded tensor may be set, and autograd records CopySlices)
+        if value_tensor._data.ndim > target_ndim:
+            value_tensor = value_tensor.reshape(tuple(value_tensor._data.shape[value_tensor._data.ndim -
+                                                                               target_ndim:]))
+        assign_in_place(getitem(input, native), value_tensor, recording)
         return
     source = snapshot(input) if recording else input
     result = _index_put_native(source, native, value_tensor, False)

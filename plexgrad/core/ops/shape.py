@@ -2,7 +2,7 @@
 cat/stack/split, flip, clone/contiguous.  View ops share storage with their input
 (see ``plexgrad.core.views``); ``view`` refuses layouts it cannot alias, as torch does."""
 
-__all__ = ["reshape", "view", "permute", "transpose", "t", "expand", "expand_as", "broadcast_to",
+__all__ = ["diagonal", "reshape", "view", "permute", "transpose", "t", "expand", "expand_as", "broadcast_to",
            "squeeze", "unsqueeze", "flatten", "unflatten", "contiguous", "is_contiguous", "clone", "cat",
            "stack", "flip", "narrow", "split", "chunk", "unbind", "movedim", "repeat", "stride",
            "view_op", "expand_to", "concatenate", "swapaxes", "hstack", "vstack"]
@@ -12,12 +12,16 @@ from ..autograd.grad_mode import state as grad_state
 from ..op import apply, cast, declare, kernel_for, promote_pair, record, _kernel_error
 from ..shapes import contiguous_strides, shape_from_args, view_strides, wrap_dim
 from ..tensor import Tensor
-from ..views import make_view, strides as _strides
+from ..layout import has_root_layout, strides as _strides
+from ..views import MULTI_OUTPUT, make_view
 from .elementwise import sum_to
 
 
 def view_op(op, input, params, node_params=None):
-    """Run a view kernel and wrap its result as a view of ``input``, recording autograd."""
+    """Run a view kernel and wrap its result as a view of ``input``, recording autograd.
+
+    The view remembers the step ``(op, params, node_params, rule, dtype)``, so writes
+    through it reach its base on every engine and autograd can replay it."""
     device = input._device
     try:
         kernel = op.kernels[device.type]
@@ -27,10 +31,22 @@ def view_op(op, input, params, node_params=None):
         data = kernel(input._data, *params)
     except Exception as error:
         raise _kernel_error(op.name, (input,), error) from error
-    result = make_view(input, data, (op.name, params))
+    if node_params is None:
+        node_params = params
+    result = make_view(input, data, (op, params, node_params, op.rule, None))
     if grad_state.enabled and input._requires_grad:
-        record(op.rule, (input,), result, (), params if node_params is None else node_params)
+        record(op.rule, (input,), result, (), node_params)
     return result
+
+
+def _multi_output(views):
+    """Mark the views one function returned together (split, chunk, unbind): torch refuses
+    in-place writes through them under autograd."""
+    for piece in views:
+        meta = piece._view
+        if meta is not None and meta.grad_base is not None and meta.creation == 0:
+            meta.creation = MULTI_OUTPUT
+    return views
 
 
 # ---- reshape / view --------------------------------------------------------------------
@@ -67,7 +83,7 @@ def _format(shape):
 
 
 def _can_view(input, shape):
-    if input._base is None and getattr(input._data, "flags", None) is None:
+    if getattr(input._data, "flags", None) is None and has_root_layout(input):
         return True  # immutable root arrays are contiguous
     flags = getattr(input._data, "flags", None)
     if flags is not None and flags.c_contiguous:
@@ -88,9 +104,15 @@ def view(input, *shape):
     if len(shape) == 1 and (isinstance(shape[0], dtypes.dtype) or isinstance(shape[0], str)
                             and not shape[0].lstrip("-").isdigit()):
         target = dtypes.as_dtype(shape[0])
+        if target is input._dtype:
+            return view_op(_reshape_op, input, (tuple(input._data.shape),))
         if target.itemsize != input._dtype.itemsize:
-            raise RuntimeError(f"view(dtype): {input._dtype} and {target} differ in element size")
-        return cast(input, target)
+            raise RuntimeError(f"view(dtype): {input._dtype} and {target} differ in element size; only views "
+                               "between dtypes of the same size are supported")
+        # the same bits read as another dtype: a view, not differentiable (as in torch)
+        device = input._device
+        data = kernel_for(_view_dtype_op, device)(input._data, target)
+        return make_view(input, data, (_view_dtype_op, (target,), None, None, target))
     shape = _infer_shape(shape_from_args(shape, "view(): shape"), int(input._data.size))
     if not _can_view(input, shape):
         raise RuntimeError(
@@ -101,12 +123,38 @@ def view(input, *shape):
     return view_op(_reshape_op, input, (shape,), tuple(input._data.shape))
 
 
+_view_dtype_op = declare("view_dtype", doc="the same bits read as another dtype of the same size")
+
+
+def _diagonal_backward(node, grad):
+    input_shape, params = node.params
+    from ..factories import zeros
+    from ..inplace import view_scatter
+    step = (_diagonal_op, params, node.params, _diagonal_op.rule, None)
+    return (view_scatter(zeros(input_shape, dtype=grad._dtype, device=grad._device), (step,), grad),)
+
+
+_diagonal_op = declare("diagonal", _diagonal_backward)
+
+
+def diagonal(input, offset=0, dim1=0, dim2=1):
+    """The diagonal ``offset`` of the planes ``dim1``, ``dim2`` as the last dimension (a view)."""
+    ndim = input._data.ndim
+    if ndim < 2:
+        raise RuntimeError(f"diagonal(): expected a tensor with at least 2 dimensions, got {ndim}")
+    first, second = wrap_dim(dim1, ndim), wrap_dim(dim2, ndim)
+    if first == second:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    params = (int(offset), first, second)
+    return view_op(_diagonal_op, input, params, (tuple(input._data.shape), params))
+
+
 def is_contiguous(input, memory_format=None):
     """True when the elements are laid out row-major without gaps."""
     flags = getattr(input._data, "flags", None)
     if flags is not None:
         return bool(flags.c_contiguous)
-    if input._base is None:
+    if has_root_layout(input):
         return True
     shape = tuple(input._data.shape)
     expected = contiguous_strides(shape)
@@ -408,7 +456,7 @@ def split(input, split_size_or_sections, dim=0):
     for size in sizes:
         pieces.append(narrow(input, dim, offset, size))
         offset += size
-    return tuple(pieces)
+    return _multi_output(tuple(pieces))
 
 
 def chunk(input, chunks, dim=0):
@@ -424,7 +472,7 @@ def unbind(input, dim=0):
     """The slices along ``dim``, each without that dimension."""
     dim = wrap_dim(dim, input._data.ndim)
     key = (slice(None),) * dim
-    return tuple(input[key + (index,)] for index in range(input._data.shape[dim]))
+    return _multi_output(tuple(input[key + (index,)] for index in range(input._data.shape[dim])))
 
 
 # ---- flip / repeat -------------------------------------------------------------------------
