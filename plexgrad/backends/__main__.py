@@ -1,11 +1,15 @@
 """``python -m plexgrad.backends``: list every backend, its status and its op coverage.
 
+Coverage counts the core's declared ops three ways: run by the backend's own kernel
+(native), run by the op's decomposition into ops the backend does run (decomposed),
+and missing.
+
     python -m plexgrad.backends            # aligned table; loads available backends
     python -m plexgrad.backends --no-load  # declared coverage only, imports nothing heavy
     python -m plexgrad.backends --json     # the same facts as JSON
 """
 
-__all__ = ["main", "format_table"]
+__all__ = ["main", "format_table", "rows_with_coverage"]
 
 import argparse
 import json
@@ -18,8 +22,30 @@ from .hookspec import API_VERSION
 COLUMNS = ("BACKEND", "DISTRIBUTION", "DEVICES", "STATUS", "OPS", "REASON")
 
 
+def rows_with_coverage(rows):
+    """The registry's rows with the core's view of each: ``implemented`` (native op count),
+    ``decomposed`` (op names run by decomposition), ``missing``, ``extra`` (kernels no op declares)
+    and ``total``; ``None`` where the backend's kernels are unknown."""
+    import plexgrad  # noqa: F401  (declares every op)
+    from ..core.dispatch import OPS, coverage
+    total = len(OPS)
+    for row in rows:
+        ops = row.pop("ops")
+        if ops is None:
+            row.update(implemented=None, decomposed=None, missing=None, extra=None, total=total)
+            continue
+        native, decomposed, missing = coverage(ops)
+        row.update(implemented=len(native), decomposed=decomposed, missing=missing,
+                   extra=sorted(set(ops) - set(OPS)), total=total)
+    return rows
+
+
 def _cells(row):
-    coverage = "?" if row["implemented"] is None else f"{row['implemented']}/{row['total']} ops"
+    if row["implemented"] is None:
+        coverage = "?"
+    else:
+        decomposed = len(row.get("decomposed") or ())
+        coverage = f"{row['implemented']}/{row['total']} native, {decomposed} decomposed"
     return (row["name"], f"{row['distribution']} {row['version']}", ",".join(row["device_types"]) or "-",
             row["status"], coverage, row["reason"])
 
@@ -52,7 +78,7 @@ def main(argv=None):
     parser.add_argument("--no-load", action="store_true",
                         help="do not load available backends (status stays 'available', coverage is declared)")
     arguments = parser.parse_args(argv)
-    rows = registry.describe(load=not arguments.no_load)
+    rows = rows_with_coverage(registry.describe(load=not arguments.no_load))
     if arguments.json:
         print(json.dumps(rows, indent=2))
     else:

@@ -16,6 +16,7 @@ from .autograd.grad_mode import state as grad_state
 from .device import as_device, device as Device, get_default_device
 from .dispatch import backend_for_type
 from .op import Rule, record
+from .ops.creation import filled
 from .random import resolve_generator
 from .shapes import shape_from_args
 from .tensor import Tensor, make_tensor
@@ -209,12 +210,8 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=
     if dtype is None:
         dtype = dtypes.scalar_dtype(fill_value.item() if isinstance(fill_value, Tensor) else fill_value)
     dtype = dtypes.as_dtype(dtype)
-    backend = backend_for_type(target.type)
     value = fill_value.item() if isinstance(fill_value, Tensor) else fill_value
-    data = backend.kernel("full")(shape, value, dtype, backend.native_dtype(dtype)) \
-        if target.type == "cpu" or target.index in (None, 0) else \
-        _host_to(numpy.full(shape, value), dtype, target)
-    return _finish(data, dtype, target, requires_grad)
+    return _finish(filled(shape, value, dtype, target), dtype, target, requires_grad)
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False, out=None, **ignored):

@@ -14,7 +14,7 @@ __all__ = ["Op", "Rule", "declare", "apply", "unary", "binary", "kernel_for", "m
 from . import dtypes
 from .autograd.grad_mode import state as grad_state
 from .autograd.node import Node
-from .dispatch import backend_for_type, register_op
+from .dispatch import Op, Rule, kernel_for, register_op, table_of
 from .tensor import Tensor, make_tensor
 
 _FLOATING = dtypes.FLOATING
@@ -25,48 +25,14 @@ _new_node = object.__new__
 _SCALAR_TYPES = (int, float, bool)
 
 
-class Rule:
-    """A derivative rule: ``backward(node, grad) -> tuple of input gradients``."""
+def declare(name, backward=None, node_name=None, dtype_rule="same", doc="", *, signature,
+            decomposition=None, uses=(), placement=False):
+    """Declare an op once; returns the ``Op`` (see ``dispatch.Op`` for the parts of a declaration).
 
-    __slots__ = ("node_name", "backward")
-
-    def __init__(self, node_name, backward):
-        self.node_name = node_name
-        self.backward = backward
-
-
-class Op:
-    """A primitive: its name, its kernels by device type, its derivative rule."""
-
-    __slots__ = ("name", "kernels", "rule", "dtype_rule", "doc")
-
-    def __init__(self, name, backward=None, node_name=None, dtype_rule="same", doc=""):
-        self.name = name
-        self.kernels = {}
-        self.rule = None if backward is None else Rule(node_name or _node_name(name), backward)
-        self.dtype_rule = dtype_rule
-        self.doc = doc
-
-    def __repr__(self):
-        return f"<Op {self.name} dtype={self.dtype_rule} differentiable={self.rule is not None}>"
-
-
-def _node_name(op_name):
-    return "".join(part.capitalize() for part in op_name.split("_")) + "Backward0"
-
-
-def declare(name, backward=None, node_name=None, dtype_rule="same", doc=""):
-    """Declare a primitive op once; returns the ``Op``."""
-    return register_op(Op(name, backward, node_name, dtype_rule, doc))
-
-
-def kernel_for(op, device):
-    """The kernel of ``op`` for ``device`` (loading its backend on first use)."""
-    try:
-        return op.kernels[device.type]
-    except KeyError:
-        backend_for_type(device.type)
-        return op.kernels[device.type]
+    ``signature`` is the kernel's positional parameters, e.g. ``"x, dims: static, keepdim: static"``
+    or a tuple of ``(name, kind)`` pairs.
+    """
+    return register_op(Op(name, backward, node_name, dtype_rule, doc, signature, decomposition, uses, placement))
 
 
 def mixed_device_error(op_name, first, second):
@@ -146,7 +112,8 @@ def _cast_backward(node, grad):
     return (cast(grad, node.params),)
 
 
-_cast_op = declare("cast", _cast_backward, node_name="ToCopyBackward0", doc="convert to another dtype")
+_cast_op = declare("cast", _cast_backward, node_name="ToCopyBackward0", doc="convert to another dtype",
+                   signature="x, dtype: dtype")
 
 _SCALAR_PROMOTION = {}
 
@@ -186,8 +153,8 @@ def unary(name, backward=None, dtype_rule="same", save_input=False, save_output=
 
     dtype_rule: ``"same"``, ``"float"`` (integers become the default float) or ``"bool"``.
     """
-    op = declare(name, backward, node_name, dtype_rule, doc)
-    kernels = op.kernels
+    op = declare(name, backward, node_name, dtype_rule, doc, signature="x")
+    table = table_of(op)
     rule = op.rule
     to_float = dtype_rule == "float"
     to_bool = dtype_rule == "bool"
@@ -201,7 +168,7 @@ def unary(name, backward=None, dtype_rule="same", save_input=False, save_output=
             dtype = input._dtype
         device = input._device
         try:
-            kernel = kernels[device.type]
+            kernel = table[device.type]
         except KeyError:
             kernel = kernel_for(op, device)
         try:
@@ -227,8 +194,8 @@ def binary(name, backward=None, dtype_rule="promote", save_inputs=False, save_ou
     dtype_rule: ``"promote"`` (torch promotion), ``"float"`` (then integers become the
     default float) or ``"bool"`` (promote the inputs, return bool).
     """
-    op = declare(name, backward, node_name, dtype_rule, doc)
-    kernels = op.kernels
+    op = declare(name, backward, node_name, dtype_rule, doc, signature="x: array|scalar, y: array|scalar")
+    table = table_of(op)
     rule = op.rule
     to_float = dtype_rule == "float"
     to_bool = dtype_rule == "bool"
@@ -270,7 +237,7 @@ def binary(name, backward=None, dtype_rule="promote", save_inputs=False, save_ou
                             f"{type(input).__name__} and {type(other).__name__}")
         device = tensor._device
         try:
-            kernel = kernels[device.type]
+            kernel = table[device.type]
         except KeyError:
             kernel = kernel_for(op, device)
         try:
@@ -420,7 +387,7 @@ def apply(op, inputs, params=(), dtype=None, save=(), save_output=False, node_pa
         if other._device is not device:
             _check_devices(op.name, first, other)
     try:
-        kernel = op.kernels[device.type]
+        kernel = table_of(op)[device.type]
     except KeyError:
         kernel = kernel_for(op, device)
     try:

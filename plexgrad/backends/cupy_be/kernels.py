@@ -91,9 +91,13 @@ def build_backend():
     def add_into(destination, source):
         cupy.add(destination, source, out=destination)
 
+    def full(shape, value, dtype, device):
+        with cupy.cuda.Device(device.index or 0):  # made on that GPU, never through the host
+            return cupy.full(shape, value, dtype=native_dtype(dtype))
+
     kernels = _shared_kernels(cupy, native_dtype)
     kernels.update({"index_put": index_put, "index_put_": index_put_, "scatter_add": scatter_add,
-                    "add_": add_into})
+                    "add_": add_into, "full": full})
     return Backend(
         "cupy", ("cuda",), kernels,
         from_host=from_host, to_host=cupy.asnumpy, native_dtype=native_dtype, dtype_of=dtype_of,

@@ -2,7 +2,6 @@
 
 __all__ = ["backward", "grad", "Variable"]
 
-from ..dispatch import backend_for_type
 from ..tensor import Tensor, make_tensor
 from .engine import run_backward
 
@@ -53,10 +52,9 @@ def _root_gradients(outputs, gradients, create_graph):
 
 def _filled_like(output, value):
     """A tensor shaped like ``output`` filled with ``value``, made with one kernel call."""
-    backend = backend_for_type(output._device.type)
+    from ..ops.creation import filled  # the ops sit above autograd: imported when first needed
     dtype = output._dtype
-    data = backend.kernel("full")(output._data.shape, value, dtype, backend.native_dtype(dtype))
-    return make_tensor(data, dtype, output._device)
+    return make_tensor(filled(output._data.shape, value, dtype, output._device), dtype, output._device)
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):

@@ -60,7 +60,7 @@ def _einsum_backward(node, grad):
     return tuple(grads)
 
 
-_einsum_op = declare("einsum", _einsum_backward, dtype_rule="promote", doc="Einstein summation")
+_einsum_op = declare("einsum", _einsum_backward, dtype_rule="promote", doc="Einstein summation", signature="arrays: arrays, equation: static")
 
 
 def _parse(equation, operands):

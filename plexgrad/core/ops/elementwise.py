@@ -19,7 +19,7 @@ import math
 from .. import dtypes
 from ..op import apply, binary, binary_operands, declare, promote_pair, cast, _scalar_result
 from ..autograd.grad_mode import state as grad_state
-from ..dispatch import backend_for_type
+from ..dispatch import call, can_run
 from ..tensor import Tensor, make_tensor
 from .. import op as _op
 
@@ -67,14 +67,13 @@ sigmoid = _op.unary("sigmoid", lambda node, grad: (grad * node.saved_output() * 
 
 
 def _relu_backward(node, grad):
-    """``grad`` where the output is positive: one fused kernel for first-order gradients when the
-    backend has ``relu_backward``, else (and under create_graph) plexgrad ops."""
+    """``grad`` where the output is positive: the ``relu_backward`` op (one fused kernel where the
+    backend has it) for first-order gradients; under create_graph, plexgrad ops."""
     data = node.output_data
     if data is not None and not grad_state.enabled and grad._dtype is node.output_meta[0]:
         device = grad._device
-        kernel = backend_for_type(device.type).kernels.get("relu_backward")
-        if kernel is not None:
-            return (make_tensor(kernel(grad._data, data), grad._dtype, device),)
+        if can_run(_relu_backward_op, device):
+            return (make_tensor(call(_relu_backward_op, device, grad._data, data), grad._dtype, device),)
     return (grad * (node.saved_output() > 0),)
 
 
@@ -215,6 +214,14 @@ ne = binary("ne", dtype_rule="bool")
 lt = binary("lt", dtype_rule="bool")
 le = binary("le", dtype_rule="bool")
 gt = binary("gt", dtype_rule="bool")
+
+
+def _relu_backward_decomposition(device, grad, output):
+    return call(mul.op, device, grad, call(gt.op, device, output, 0))
+
+
+_relu_backward_op = declare("relu_backward", signature="grad, output", decomposition=_relu_backward_decomposition,
+                            uses=("mul", "gt"), doc="grad where output > 0, else 0 (relu's first-order gradient)")
 ge = binary("ge", dtype_rule="bool")
 logical_and = binary("logical_and", dtype_rule="bool")
 logical_or = binary("logical_or", dtype_rule="bool")
@@ -236,7 +243,7 @@ def _where_backward(node, grad):
             None if second_shape is None else sum_to(_where_raw(condition, zero, grad), second_shape))
 
 
-_where_op = declare("where", _where_backward, dtype_rule="promote", doc="condition ? a : b")
+_where_op = declare("where", _where_backward, dtype_rule="promote", doc="condition ? a : b", signature="condition, x, y")
 
 
 def _where_raw(condition, first, second):

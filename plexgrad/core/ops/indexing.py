@@ -9,6 +9,7 @@ import numpy
 
 from .. import dtypes
 from ..autograd.grad_mode import state as grad_state
+from ..dispatch import native as native_kernel, table_of
 from ..op import apply, cast, declare, kernel_for, record, _kernel_error
 from ..tensor import Tensor
 from ..views import make_view
@@ -132,7 +133,8 @@ def _getitem_backward(node, grad):
     return (_index_put_native(base, key, grad, accumulate=True),)
 
 
-_getitem_op = declare("getitem", _getitem_backward, node_name="IndexBackward0")
+_getitem_op = declare("getitem", _getitem_backward, node_name="IndexBackward0", signature="x, key: static")
+_getitem_table = table_of(_getitem_op)
 
 
 def getitem(input, key):
@@ -140,7 +142,7 @@ def getitem(input, key):
     native, basic = convert_key(input, key)
     device = input._device
     try:
-        kernel = _getitem_op.kernels[device.type]
+        kernel = _getitem_table[device.type]
     except KeyError:
         kernel = kernel_for(_getitem_op, device)
     try:
@@ -171,7 +173,11 @@ def _index_put_backward(node, grad):
     return (grad_input, grad_value)
 
 
-_index_put_op = declare("index_put", _index_put_backward, node_name="IndexPutBackward0")
+_index_put_op = declare("index_put", _index_put_backward, node_name="IndexPutBackward0",
+                        signature="x, values, key: static, accumulate: static")
+# the same write into x's own memory, on mutable backends that have it (setitem without autograd)
+_index_put_in_place_op = declare("index_put_", signature="x, values, key: static, accumulate: static",
+                                 doc="x[key] = values (or +=) in place; returns nothing")
 
 
 def getitem_native(input, native_key):
@@ -236,14 +242,15 @@ def setitem(input, key, value):
         raise RuntimeError(f"shape mismatch: value tensor of shape {list(value_tensor.shape)} cannot be "
                            f"broadcast to indexing result of shape {list(target_shape)}")
     backend = input._backend()
-    if not recording and backend.mutable and "index_put_" in backend.kernels:
+    write_into = native_kernel(_index_put_in_place_op, input._device) if not recording and backend.mutable else None
+    if write_into is not None:
         data = backend.owned(input._data)
         if data is not input._data:
             input._data = data
         value_data = value_tensor._data
         if value_tensor._data.ndim > len(target_shape):
             value_data = value_data.reshape(tuple(value_data.shape[value_data.ndim - len(target_shape):]))
-        backend.kernel("index_put_")(data, value_data, native, False)
+        write_into(data, value_data, native, False)
         from ..views import root_of
         root_of(input)._storage_version += 1
         return

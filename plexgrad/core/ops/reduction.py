@@ -9,6 +9,7 @@ import collections
 
 from .. import dtypes
 from ..autograd.grad_mode import state as grad_state
+from ..dispatch import table_of
 from ..op import apply, cast, declare, kernel_for, record_unary
 from ..shapes import normalize_dims, wrap_dim
 from ..tensor import Tensor, make_tensor
@@ -52,7 +53,7 @@ def _sum_backward(node, grad):
     return (expand_reduced(grad, input_shape, dims, keepdim),)
 
 
-_sum_op = declare("sum", _sum_backward, doc="sum over dims")
+_sum_op = declare("sum", _sum_backward, doc="sum over dims", signature="x, dims: static, keepdim: static")
 
 
 def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
@@ -62,7 +63,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None)
         keepdim = bool(keepdim)
         device = input._device
         try:
-            kernel = _sum_op.kernels[device.type]
+            kernel = table_of(_sum_op)[device.type]
         except KeyError:
             kernel = kernel_for(_sum_op, device)
         result = make_tensor(kernel(input._data, None, keepdim), input._dtype, device)
@@ -123,7 +124,7 @@ def _product_of_others(input, dims):
     return (left * right).reshape(tuple(moved.shape)).permute(inverse)
 
 
-_prod_op = declare("prod", _prod_backward)
+_prod_op = declare("prod", _prod_backward, signature="x, dims: static, keepdim: static")
 
 
 def prod(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
@@ -146,8 +147,8 @@ def _extreme_backward(node, grad):
     return (expand_reduced(grad, input_shape, dims, keepdim) * mask / count,)
 
 
-_amax_op = declare("amax", _extreme_backward)
-_amin_op = declare("amin", _extreme_backward)
+_amax_op = declare("amax", _extreme_backward, signature="x, dims: static, keepdim: static")
+_amin_op = declare("amin", _extreme_backward, signature="x, dims: static, keepdim: static")
 
 
 def _extreme(op, input, dim, keepdim):
@@ -169,8 +170,8 @@ def amin(input, dim=(), keepdim=False):
     return _extreme(_amin_op, input, None if dim == () else dim, keepdim)
 
 
-_argmax_op = declare("argmax", dtype_rule="int64")
-_argmin_op = declare("argmin", dtype_rule="int64")
+_argmax_op = declare("argmax", dtype_rule="int64", signature="x, dim: static, keepdim: static")
+_argmin_op = declare("argmin", dtype_rule="int64", signature="x, dim: static, keepdim: static")
 
 
 def argmax(input, dim=None, keepdim=False):
@@ -216,8 +217,8 @@ def min(input, dim=None, keepdim=False, *, other=None):
     return _max_or_min(amin, argmin, input, dim, keepdim, other, "min")
 
 
-_all_op = declare("all", dtype_rule="bool")
-_any_op = declare("any", dtype_rule="bool")
+_all_op = declare("all", dtype_rule="bool", signature="x, dims: static, keepdim: static")
+_any_op = declare("any", dtype_rule="bool", signature="x, dims: static, keepdim: static")
 
 
 def all(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
@@ -237,7 +238,7 @@ def _cumsum_backward(node, grad):
     return (grad.flip(dim).cumsum(dim).flip(dim),)
 
 
-_cumsum_op = declare("cumsum", _cumsum_backward)
+_cumsum_op = declare("cumsum", _cumsum_backward, signature="x, dim: static")
 
 
 def cumsum(input, dim, *, dtype=None):
@@ -286,7 +287,7 @@ def _cumprod_backward_quadratic(input, grad, dim):
     return (products * grad.movedim(dim, -1).unsqueeze(-2)).where(later, 0).sum(-1).movedim(-1, dim)
 
 
-_cumprod_op = declare("cumprod", _cumprod_backward)
+_cumprod_op = declare("cumprod", _cumprod_backward, signature="x, dim: static")
 
 
 def cumprod(input, dim, *, dtype=None):
@@ -308,7 +309,7 @@ def _gather_backward(node, grad):
     return (apply(_scatter_add_op, (base, index, grad), (dim,), save=(1,)), None)  # index checked by gather
 
 
-_gather_op = declare("gather", _gather_backward)
+_gather_op = declare("gather", _gather_backward, signature="x, index, dim: static")
 
 
 def gather(input, dim, index):
@@ -331,7 +332,7 @@ def _scatter_add_backward(node, grad):
     return (grad, None, gather(grad, dim, index))
 
 
-_scatter_add_op = declare("scatter_add", _scatter_add_backward)
+_scatter_add_op = declare("scatter_add", _scatter_add_backward, signature="x, index, src, dim: static")
 
 
 def scatter_add(input, dim, index, src):

@@ -9,6 +9,7 @@ __all__ = ["reshape", "view", "permute", "transpose", "t", "expand", "expand_as"
 
 from .. import dtypes
 from ..autograd.grad_mode import state as grad_state
+from ..dispatch import table_of
 from ..op import apply, cast, declare, kernel_for, promote_pair, record, _kernel_error
 from ..shapes import contiguous_strides, shape_from_args, view_strides, wrap_dim
 from ..tensor import Tensor
@@ -20,7 +21,7 @@ def view_op(op, input, params, node_params=None):
     """Run a view kernel and wrap its result as a view of ``input``, recording autograd."""
     device = input._device
     try:
-        kernel = op.kernels[device.type]
+        kernel = table_of(op)[device.type]
     except KeyError:
         kernel = kernel_for(op, device)
     try:
@@ -38,7 +39,7 @@ def _reshape_backward(node, grad):
     return (grad.reshape(node.params),)
 
 
-_reshape_op = declare("reshape", _reshape_backward, node_name="ViewBackward0")
+_reshape_op = declare("reshape", _reshape_backward, node_name="ViewBackward0", signature="x, shape: static")
 
 
 def _infer_shape(shape, numel):
@@ -123,7 +124,7 @@ def _copy_backward(node, grad):
     return (grad,)
 
 
-_copy_op = declare("copy", _copy_backward, node_name="CloneBackward0")
+_copy_op = declare("copy", _copy_backward, node_name="CloneBackward0", signature="x")
 
 
 def clone(input, *, memory_format=None):
@@ -147,7 +148,7 @@ def _permute_backward(node, grad):
     return (grad.permute(tuple(inverse)),)
 
 
-_permute_op = declare("permute", _permute_backward)
+_permute_op = declare("permute", _permute_backward, signature="x, dims: static")
 
 
 def permute(input, *dims):
@@ -202,7 +203,7 @@ def _expand_backward(node, grad):
     return (sum_to(grad, node.params),)
 
 
-_expand_op = declare("expand", _expand_backward)
+_expand_op = declare("expand", _expand_backward, signature="x, shape: static")
 
 
 def expand(input, *sizes):
@@ -301,7 +302,7 @@ def _cat_backward(node, grad):
     return tuple(grads)
 
 
-_cat_op = declare("cat", _cat_backward)
+_cat_op = declare("cat", _cat_backward, signature="arrays: arrays, dim: static")
 
 
 def cat(tensors, dim=0, *, axis=None):
@@ -432,7 +433,7 @@ def _flip_backward(node, grad):
     return (grad.flip(node.params[0]),)
 
 
-_flip_op = declare("flip", _flip_backward)
+_flip_op = declare("flip", _flip_backward, signature="x, dims: static")
 
 
 def flip(input, *dims):

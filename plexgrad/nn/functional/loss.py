@@ -14,11 +14,10 @@ import warnings
 
 from ...core import dtypes
 from ...core.autograd.grad_mode import state as grad_state
-from ...core.dispatch import backend_for_type
 from ...core.op import Rule, record
 from ...core.ops import activation as act, elementwise as ew
+from ...core.ops.cross_entropy import fused_cross_entropy
 from ...core.tensor import Tensor, make_tensor
-from .sparse import one_hot
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -228,7 +227,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
             and len(target_shape) == 1 and target_shape[0] == input_shape[0] > 0 and target._dtype in _INDEX_DTYPES
             and input._dtype.is_floating_point and target._device is input._device
             and not 0 <= ignore_index < input_shape[1]):
-        loss = _fused_cross_entropy(input, target, reduction)
+        loss = fused_cross_entropy(input, target, reduction)
         if loss is not None:
             return loss
     class_dim = 0 if input.dim() == 1 else 1
@@ -257,38 +256,6 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     elif unbatched:
         smooth = smooth.squeeze(0)
     return loss * (1 - label_smoothing) + smooth * (label_smoothing / classes)
-
-
-def _cross_entropy_backward(node, grad):
-    target, probabilities, scale = node.params
-    device = grad._device
-    kernel = backend_for_type(device.type).kernels.get("cross_entropy_indices_backward")
-    if grad_state.enabled or kernel is None:  # create_graph: softmax(input) - one_hot(target), differentiable
-        input = node.saved_tensors[0]
-        targets = one_hot(target.long(), input.shape[1]).to(input._dtype)
-        return ((act.softmax(input, 1) - targets) * (grad * scale),)
-    return (make_tensor(kernel(probabilities, target._data, grad._data, scale), grad._dtype, device),)
-
-
-_CROSS_ENTROPY = Rule("NllLossBackward0", _cross_entropy_backward)
-
-
-def _fused_cross_entropy(input, target, reduction):
-    """Class-index cross entropy of ``(N, C)`` logits in one kernel (log-softmax, pick, reduce) and one
-    graph node, when the backend has the kernel; ``None`` sends the caller down the general path."""
-    device = input._device
-    kernel = backend_for_type(device.type).kernels.get("cross_entropy_indices")
-    if kernel is None:
-        return None
-    scale = 1.0 / input.shape[0] if reduction == "mean" else 1.0
-    fused = kernel(input._data, target._data, scale)
-    if fused is None:  # a target outside [0, C): the general path says which
-        return None
-    loss, probabilities = fused
-    loss = make_tensor(loss, input._dtype, device)
-    if grad_state.enabled and input._requires_grad:
-        record(_CROSS_ENTROPY, (input,), loss, (input,), (target, probabilities, scale))
-    return loss
 
 
 def _class_shape(input):
