@@ -22,7 +22,8 @@ receives the device as its first argument, for the same reason.
 """
 
 __all__ = ["Op", "Rule", "OPS", "KINDS", "register_op", "call", "table_of", "kernel_for", "backend_for_type",
-           "backend_of", "missing_kernel", "coverage", "runs", "native", "can_run", "forced_decompositions", "reset", "signature_text"]
+           "backend_of", "missing_kernel", "coverage", "runs", "native", "can_run", "forced_decompositions",
+           "forced_missing", "reset", "signature_text"]
 
 import contextlib
 import threading
@@ -41,7 +42,7 @@ _BACKENDS = {}
 # One lock for loading a backend and filling the tables: four threads touching a device type for
 # the first time at once must all find full tables (the registry has its own lock for discovery).
 _LOCK = threading.RLock()
-_FORCED = {}  # device type -> names of ops run by decomposition even where a native kernel exists
+_FORCED = {}  # device type -> {op name: "decomposed" or "missing"}, overriding the backend's kernels (tests)
 
 
 class Rule:
@@ -204,9 +205,10 @@ def _fill_all(device_type, backend):
 
 def _fill(op, device_type, backend, decomposable):
     kernel = backend.kernels.get(op.name)
-    if kernel is not None and op.name not in _FORCED.get(device_type, ()):
+    forced = _FORCED.get(device_type, {}).get(op.name)
+    if kernel is not None and forced is None:
         op.kernels[device_type] = kernel
-    elif op.name in decomposable:
+    elif op.name in decomposable and forced != "missing":
         op.kernels[device_type] = _decomposed_kernel(op, device_type, backend)
     else:
         op.kernels[device_type] = missing_kernel(op.name, backend.name)
@@ -215,15 +217,14 @@ def _fill(op, device_type, backend, decomposable):
 def _decomposable(native_names, device_type=None):
     """Names of the ops without a native kernel that can run by decomposition on a backend whose
     native kernels are ``native_names`` (a fixed point: a decomposition may use decomposed ops)."""
-    forced = _FORCED.get(device_type, ()) if device_type is not None else ()
-    native = set(native_names) - set(forced)
-    runnable = set(native)
+    forced = _FORCED.get(device_type, {}) if device_type is not None else {}
+    runnable = set(native_names) - set(forced)
     found = set()
     changed = True
     while changed:
         changed = False
         for op in OPS.values():
-            if op.name in runnable or op.decomposition is None:
+            if op.name in runnable or op.decomposition is None or forced.get(op.name) == "missing":
                 continue
             if all(name in runnable for name in op.uses):
                 runnable.add(op.name)
@@ -282,14 +283,28 @@ def _refill(device_type):
 @contextlib.contextmanager
 def forced_decompositions(device_type, names=None):
     """Run ops ``names`` (default: every op with a decomposition) on ``device_type`` by their
-    decomposition even where the backend has a native kernel; for checking that fused kernels and
-    their decompositions agree.  Not thread-safe against other threads using that device type."""
-    backend_for_type(device_type)
+    decomposition even where the backend has a native kernel; for checking that native kernels and
+    decompositions agree.  Not thread-safe against other threads using that device type."""
     if names is None:
         names = [op.name for op in OPS.values() if op.decomposition is not None]
+    with _overridden(device_type, {name: "decomposed" for name in names}):
+        yield
+
+
+@contextlib.contextmanager
+def forced_missing(device_type, names):
+    """Make ops ``names`` missing on ``device_type`` (neither native nor decomposed), as on a backend
+    that cannot run them; for tests of the fallbacks and of the missing-kernel error."""
+    with _overridden(device_type, {name: "missing" for name in names}):
+        yield
+
+
+@contextlib.contextmanager
+def _overridden(device_type, overrides):
+    backend_for_type(device_type)
     with _LOCK:
         previous = _FORCED.get(device_type)
-        _FORCED[device_type] = frozenset(names) | (previous or frozenset())
+        _FORCED[device_type] = {**(previous or {}), **overrides}
         _refill(device_type)
     try:
         yield
