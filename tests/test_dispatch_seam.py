@@ -334,3 +334,38 @@ def test_a_backend_with_only_primitives_runs_every_fused_op_by_decomposition(tmp
     listing = distribution.run_python(None, site, arguments=["-m", "plexgrad.backends"])
     line = next(line for line in listing.splitlines() if line.startswith("prim "))
     assert f"{row['implemented']}/{row['total']} native, {len(FUSED_OPS)} decomposed" in line
+
+
+# ---- dtype rules are the declared contract, and torch's --------------------------------------------
+_ELEMENTWISE = [name for name in ("neg", "abs", "exp", "log", "sqrt", "rsqrt", "sin", "tanh", "sigmoid", "relu",
+                                  "floor", "isnan", "logical_not", "square", "reciprocal", "add", "sub", "mul",
+                                  "div", "pow", "maximum", "eq", "lt", "logical_and", "atan2", "remainder")]
+
+
+@pytest.mark.parametrize("name", _ELEMENTWISE)
+def test_element_wise_result_dtypes_come_from_the_declared_rule_and_match_torch(name):
+    function = getattr(plexgrad, name)
+    op = function.op
+    binary = len(op.signature) == 2
+    for dtype_name in ("bool", "uint8", "int32", "int64", "float32", "float64"):
+        values = np.array([1, 0, 1]) if dtype_name == "bool" else np.array([1, 2, 3])
+        expected_input = torch.tensor(values, dtype=getattr(torch, dtype_name))
+        ours_input = plexgrad.tensor(values, dtype=getattr(plexgrad, dtype_name))
+        try:
+            expected = getattr(torch, name)(*((expected_input, expected_input) if binary else (expected_input,)))
+        except RuntimeError:  # torch refuses this dtype (e.g. neg of bool): not a dtype-rule case
+            continue
+        ours = function(*((ours_input, ours_input) if binary else (ours_input,)))
+        assert ours.dtype.name == str(expected.dtype).split(".")[-1], (name, dtype_name)
+        assert ours.dtype is op.dtype_rule(ours_input.dtype)[1], (name, dtype_name, op.dtype_rule)
+
+
+def test_apply_takes_the_result_dtype_from_the_rule():
+    x = plexgrad.tensor([[1.0, 3.0], [2.0, 0.0]])
+    assert x.argmax(1).dtype is plexgrad.int64 is dispatch.OPS["argmax"].dtype_rule(x.dtype)[1]
+    assert x.all().dtype is plexgrad.bool is dispatch.OPS["all"].dtype_rule(x.dtype)[1]
+    mixed = plexgrad.cat([plexgrad.tensor([1], dtype=plexgrad.int32), plexgrad.tensor([2.5], dtype=plexgrad.float64)])
+    expected = torch.cat([torch.tensor([1], dtype=torch.int32), torch.tensor([2.5], dtype=torch.float64)])
+    assert mixed.dtype.name == str(expected.dtype).split(".")[-1] and mixed.tolist() == expected.tolist()
+    with pytest.raises(ValueError, match="unknown dtype rule 'floaty'"):
+        dispatch.Op("odd_rule", signature="x", dtype_rule="floaty")

@@ -28,6 +28,8 @@ __all__ = ["Op", "Rule", "OPS", "KINDS", "register_op", "call", "table_of", "ker
 import contextlib
 import threading
 
+from .dtype_rules import rule_named
+
 from ..backends import registry
 
 OPS = {}
@@ -72,7 +74,7 @@ class Op:
         self.name = name
         self.kernels = {}
         self.rule = None if backward is None else Rule(node_name or _node_name(name), backward)
-        self.dtype_rule = dtype_rule
+        self.dtype_rule = rule_named(dtype_rule)
         self.doc = doc
         self.signature = _checked_signature(name, signature, placement)
         self.decomposition = decomposition
@@ -82,7 +84,7 @@ class Op:
             raise ValueError(f"op {name!r}: a decomposition must name the ops it uses (uses=...)")
 
     def __repr__(self):
-        return (f"<Op {self.name}({signature_text(self)}) dtype={getattr(self.dtype_rule, 'name', self.dtype_rule)}"
+        return (f"<Op {self.name}({signature_text(self)}) dtype={self.dtype_rule.name}"
                 f" differentiable={self.rule is not None} decomposable={self.decomposition is not None}>")
 
 

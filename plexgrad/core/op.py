@@ -15,9 +15,12 @@ from . import dtypes
 from .autograd.grad_mode import state as grad_state
 from .autograd.node import Node
 from .dispatch import Op, Rule, kernel_for, register_op, table_of
+from .dtype_rules import RULES as _DTYPE_RULES
 from .tensor import Tensor, make_tensor
 
 _FLOATING = dtypes.FLOATING
+_PROMOTE = _DTYPE_RULES["promote"]
+_PROMOTE_VALUES = _DTYPE_RULES["promote_values"]
 # Nodes are built field by field on the hot paths (see Node's slots), and the recorders spell the
 # edge rule (grad_fn, else the leaf if it requires grad, else None) inline: a helper call per
 # input costs ~0.05 us, which the jax per-op budget (1.3x a raw jnp call) does not have.
@@ -113,7 +116,7 @@ def _cast_backward(node, grad):
 
 
 _cast_op = declare("cast", _cast_backward, node_name="ToCopyBackward0", doc="convert to another dtype",
-                   signature="x, dtype: dtype")
+                   signature="x, dtype: dtype", dtype_rule="given")
 
 _SCALAR_PROMOTION = {}
 
@@ -141,10 +144,6 @@ def _check_scalar(op_name, value):
     )
 
 
-def _to_float(dtype):
-    return dtype if dtype.category == _FLOATING else dtypes.get_default_dtype()
-
-
 # ---- the two hot paths ---------------------------------------------------------------
 
 
@@ -156,16 +155,16 @@ def unary(name, backward=None, dtype_rule="same", save_input=False, save_output=
     op = declare(name, backward, node_name, dtype_rule, doc, signature="x")
     table = table_of(op)
     rule = op.rule
-    to_float = dtype_rule == "float"
-    to_bool = dtype_rule == "bool"
+    dtype_rule = op.dtype_rule
+    dtype_cache = dtype_rule._cache  # the rule's answers, read inline: a call per op costs too much
 
     def function(input):
         if type(input) is not Tensor and not isinstance(input, Tensor):
             raise TypeError(f"{name}(): argument 'input' must be Tensor, not {type(input).__name__}")
         dtype = input._dtype
-        if to_float and dtype.category != _FLOATING:
-            input = cast(input, dtypes.get_default_dtype())
-            dtype = input._dtype
+        compute, result_dtype = dtype_cache.get(dtype) or dtype_rule(dtype)
+        if compute is not dtype:
+            input = cast(input, compute)
         device = input._device
         try:
             kernel = table[device.type]
@@ -175,7 +174,7 @@ def unary(name, backward=None, dtype_rule="same", save_input=False, save_output=
             data = kernel(input._data)
         except Exception as error:
             raise _kernel_error(name, (input,), error) from error
-        result = make_tensor(data, dtypes.bool if to_bool else dtype, device)
+        result = make_tensor(data, result_dtype, device)
         if rule is not None and grad_state.enabled and input._requires_grad:
             record_unary(rule, input, result, (input,) if save_input else (), None, save_output)
         return result
@@ -197,8 +196,8 @@ def binary(name, backward=None, dtype_rule="promote", save_inputs=False, save_ou
     op = declare(name, backward, node_name, dtype_rule, doc, signature="x: array|scalar, y: array|scalar")
     table = table_of(op)
     rule = op.rule
-    to_float = dtype_rule == "float"
-    to_bool = dtype_rule == "bool"
+    dtype_rule = op.dtype_rule
+    dtype_cache = dtype_rule._cache  # the rule's answers, read inline: a call per op costs too much
 
     def function(input, other):
         input_is_tensor = type(input) is Tensor or isinstance(input, Tensor)
@@ -214,8 +213,7 @@ def binary(name, backward=None, dtype_rule="promote", save_inputs=False, save_ou
                 dtype = input._dtype
                 if dtype is not other._dtype:
                     dtype = promote_pair(input, other)
-            if to_float and dtype.category != _FLOATING:
-                dtype = dtypes.get_default_dtype()
+            dtype, result_dtype = dtype_cache.get(dtype) or dtype_rule(dtype)
             if input_is_tensor and input._dtype is not dtype:
                 input = cast(input, dtype)
             if other._dtype is not dtype:
@@ -226,8 +224,7 @@ def binary(name, backward=None, dtype_rule="promote", save_inputs=False, save_ou
             other = _check_scalar(name, other)
             tensor = input
             dtype = _scalar_result(input._dtype, other)
-            if to_float and dtype.category != _FLOATING:
-                dtype = dtypes.get_default_dtype()
+            dtype, result_dtype = dtype_cache.get(dtype) or dtype_rule(dtype)
             if input._dtype is not dtype:
                 input = cast(input, dtype)
             first = input._data
@@ -244,7 +241,7 @@ def binary(name, backward=None, dtype_rule="promote", save_inputs=False, save_ou
             data = kernel(first, second)
         except Exception as error:
             raise _kernel_error(name, (input, other), error) from error
-        result = make_tensor(data, dtypes.bool if to_bool else dtype, device)
+        result = make_tensor(data, result_dtype, device)
         if rule is not None and grad_state.enabled:
             input_grad = input_is_tensor and input._requires_grad
             other_grad = (type(other) is Tensor or isinstance(other, Tensor)) and other._requires_grad
@@ -375,17 +372,33 @@ def _last_mismatch(shapes):
     return first, second
 
 
-def apply(op, inputs, params=(), dtype=None, save=(), save_output=False, node_params=None):
+def apply(op, inputs, params=(), save=(), save_output=False, node_params=None):
     """Run ``op`` on tensors ``inputs`` with plain ``params``; the generic (slower) path.
 
-    ``dtype`` is the result dtype (default: the first input's).  ``save`` lists
-    input positions the derivative rule needs.
+    The result dtype comes from the op's declared dtype rule: of the first input's dtype,
+    or for ``promote`` of the tensor inputs' promoted dtype (inputs of another dtype are
+    cast to it first).  ``save`` lists input positions the derivative rule needs.
     """
     first = inputs[0]
     device = first._device
+    dtype = first._dtype
     for other in inputs[1:]:
         if other._device is not device:
             _check_devices(op.name, first, other)
+    dtype_rule = op.dtype_rule
+    if dtype_rule is _PROMOTE or dtype_rule is _PROMOTE_VALUES:
+        skip = 0 if dtype_rule is _PROMOTE else 1
+        dtype = inputs[skip]._dtype
+        for other in inputs[skip + 1:]:
+            if other._dtype is not dtype:
+                dtype = dtypes.promote_types(dtype, other._dtype)
+        if any(tensor._dtype is not dtype for tensor in inputs[skip:]):
+            inputs = tuple(inputs[:skip]) + tuple(cast(tensor, dtype) for tensor in inputs[skip:])
+        first = inputs[0]
+    compute, result_dtype = dtype_rule(dtype)
+    if compute is not dtype:
+        inputs = (cast(first, compute),) + tuple(inputs[1:])
+        first = inputs[0]
     try:
         kernel = table_of(op)[device.type]
     except KeyError:
@@ -394,7 +407,7 @@ def apply(op, inputs, params=(), dtype=None, save=(), save_output=False, node_pa
         data = kernel(*[t._data for t in inputs], *params)
     except Exception as error:
         raise _kernel_error(op.name, inputs, error) from error
-    result = make_tensor(data, first._dtype if dtype is None else dtype, device)
+    result = make_tensor(data, result_dtype, device)
     if op.rule is not None and grad_state.enabled:
         for tensor in inputs:
             if tensor._requires_grad:

@@ -154,4 +154,4 @@ def einsum(equation, *operands):
     operands = [cast(operand, dtype) for operand in operands]
     operands = _broadcast_operands(subscripts, operands)
     normalized = ",".join(subscripts) + "->" + output
-    return apply(_einsum_op, tuple(operands), (normalized,), dtype=dtype, save=tuple(range(len(operands))))
+    return apply(_einsum_op, tuple(operands), (normalized,), save=tuple(range(len(operands))))

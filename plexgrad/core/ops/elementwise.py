@@ -98,17 +98,8 @@ log10 = _op.unary("log10", lambda node, grad: (grad / (_saved_input(node) * math
                   save_input=True)
 reciprocal = _op.unary("reciprocal", lambda node, grad: (-grad * node.saved_output() ** 2,), "float",
                        save_output=True)
-_square = _op.unary("square", lambda node, grad: (grad * _saved_input(node) * 2,), save_input=True)
-
-
-def square(input):
-    """x * x; a bool tensor gives int64, as in torch."""
-    if isinstance(input, Tensor) and input._dtype is dtypes.bool:
-        input = cast(input, dtypes.int64)
-    return _square(input)
-
-
-square.op = _square.op
+square = _op.unary("square", lambda node, grad: (grad * _saved_input(node) * 2,), "bool_as_int64", save_input=True,
+                   doc="x * x; a bool tensor gives int64, as in torch.")
 logical_not = _op.unary("logical_not", dtype_rule="bool")
 bitwise_not = _op.unary("bitwise_not")
 isnan = _op.unary("isnan", dtype_rule="bool")
@@ -243,7 +234,7 @@ def _where_backward(node, grad):
             None if second_shape is None else sum_to(_where_raw(condition, zero, grad), second_shape))
 
 
-_where_op = declare("where", _where_backward, dtype_rule="promote", doc="condition ? a : b", signature="condition, x, y")
+_where_op = declare("where", _where_backward, dtype_rule="promote_values", doc="condition ? a : b", signature="condition, x, y")
 
 
 def _where_raw(condition, first, second):
@@ -274,7 +265,7 @@ def where(condition, input=None, other=None):
     second = cast(_as_operand(other, device, dtype), dtype)
     shapes = (tuple(input._data.shape) if isinstance(input, Tensor) else None,
               tuple(other._data.shape) if isinstance(other, Tensor) else None)
-    return apply(_where_op, (condition, first, second), dtype=dtype, save=(0,), node_params=shapes)
+    return apply(_where_op, (condition, first, second), save=(0,), node_params=shapes)
 
 
 def _as_operand(value, device, dtype):

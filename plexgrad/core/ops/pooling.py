@@ -85,7 +85,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
         raise RuntimeError("\"max_pool2d\" not implemented for 'Bool'; convert the input with .float() or .int()")
     if not batched:
         input = input.unsqueeze(0)
-    indices = apply(_indices_op, (input,), (kernel, stride, pairs, dilation), dtype=dtypes.int64)
+    indices = apply(_indices_op, (input,), (kernel, stride, pairs, dilation))
     batch, channels, out_h, out_w = indices._data.shape
     values = gather_checked(input.flatten(2), 2, indices.reshape(batch, channels, out_h * out_w))
     values = values.reshape(batch, channels, out_h, out_w)

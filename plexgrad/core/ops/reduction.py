@@ -178,14 +178,14 @@ def argmax(input, dim=None, keepdim=False):
     """Index of the largest value (in the flattened tensor when ``dim`` is None)."""
     if dim is not None:
         dim = wrap_dim(dim, input._data.ndim)
-    return apply(_argmax_op, (input,), (dim, keepdim), dtype=dtypes.int64)
+    return apply(_argmax_op, (input,), (dim, keepdim))
 
 
 def argmin(input, dim=None, keepdim=False):
     """Index of the smallest value (in the flattened tensor when ``dim`` is None)."""
     if dim is not None:
         dim = wrap_dim(dim, input._data.ndim)
-    return apply(_argmin_op, (input,), (dim, keepdim), dtype=dtypes.int64)
+    return apply(_argmin_op, (input,), (dim, keepdim))
 
 
 def _max_or_min(extreme, arg, input, dim, keepdim, other, name):
@@ -224,13 +224,13 @@ _any_op = declare("any", dtype_rule="bool", signature="x, dims: static, keepdim:
 def all(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """True where every element (over ``dim``) is non-zero."""
     dims, keepdim = reduction_args(input, dim, keepdim, axis, keepdims)
-    return apply(_all_op, (input,), (dims, keepdim), dtype=dtypes.bool)
+    return apply(_all_op, (input,), (dims, keepdim))
 
 
 def any(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """True where some element (over ``dim``) is non-zero."""
     dims, keepdim = reduction_args(input, dim, keepdim, axis, keepdims)
-    return apply(_any_op, (input,), (dims, keepdim), dtype=dtypes.bool)
+    return apply(_any_op, (input,), (dims, keepdim))
 
 
 def _cumsum_backward(node, grad):

@@ -336,7 +336,7 @@ def cat(tensors, dim=0, *, axis=None):
                     f"{reference._data.shape[axis_index]} but got size {tensor._data.shape[axis_index]} for "
                     f"tensor number {position} in the list.")
     sizes = tuple(t._data.shape[dim] for t in tensors)
-    return apply(_cat_op, tuple(tensors), (dim,), dtype=dtype, node_params=(dim, sizes))
+    return apply(_cat_op, tuple(tensors), (dim,), node_params=(dim, sizes))
 
 
 concatenate = cat
