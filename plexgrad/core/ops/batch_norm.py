@@ -15,7 +15,7 @@ import math
 from .. import dtypes
 from ..autograd.grad_mode import state as grad_state
 from ..dispatch import backend_for_type, call, can_run
-from ..op import Rule, _cast_op, declare, record
+from ..op import _cast_op, declare, record
 from ..tensor import make_tensor
 from .elementwise import add, mul, rsqrt, sub
 from .reduction import _sum_op
@@ -75,17 +75,6 @@ def _batch_norm_backward_decomposition(device, grad, centered, inverse_std, weig
     return grad_input, grad_weight, grad_bias
 
 
-batch_norm_train_op = declare(
-    "batch_norm_train", signature="x, weight: array?, bias: array?, eps: static, dims: static, shape: static",
-    decomposition=_batch_norm_train_decomposition, uses=("cast", "mul", "sum", "sub", "add", "rsqrt", "reshape"),
-    doc="(output, centered, inverse_std, mean, variance) of batch norm with the batch's statistics")
-batch_norm_backward_op = declare(
-    "batch_norm_backward",
-    signature="grad, centered, inverse_std, weight: array?, dims: static, shape: static, need_input: static",
-    decomposition=_batch_norm_backward_decomposition, uses=("mul", "sum", "sub", "reshape"),
-    doc="(grad_input or None, grad_weight, grad_bias) of batch_norm_train")
-
-
 def _composite_backward(input, grad, weight, dims, shape, eps, edges):
     """First- or higher-order gradients from Tensor ops (recomputes the statistics from ``input``)."""
     _, centered, variance = moments(input, dims)
@@ -121,7 +110,17 @@ def _batch_norm_backward(node, grad):
             make_tensor(grad_bias, dtype, device) if len(edges) > 2 and edges[2] is not None else None)
 
 
-_BATCH_NORM = Rule("NativeBatchNormBackward0", _batch_norm_backward)
+batch_norm_train_op = declare(
+    "batch_norm_train", _batch_norm_backward, node_name="NativeBatchNormBackward0", signature="x, weight: array?, bias: array?, eps: static, dims: static, shape: static",
+    decomposition=_batch_norm_train_decomposition, uses=("cast", "mul", "sum", "sub", "add", "rsqrt", "reshape"),
+    doc="(output, centered, inverse_std, mean, variance) of batch norm with the batch's statistics")
+batch_norm_backward_op = declare(
+    "batch_norm_backward",
+    signature="grad, centered, inverse_std, weight: array?, dims: static, shape: static, need_input: static",
+    decomposition=_batch_norm_backward_decomposition, uses=("mul", "sum", "sub", "reshape"),
+    doc="(grad_input or None, grad_weight, grad_bias) of batch_norm_train")
+
+
 
 
 def _detached(tensor):
@@ -163,5 +162,5 @@ def batch_statistics_forward(input, weight, bias, eps, shape):
                                or bias is not None and bias._requires_grad):
         # placeholders keep the edge positions: (input, weight, bias)
         saved = (input,) if weight is None else (input, weight)
-        record(_BATCH_NORM, (input, weight, bias), output, saved, (dims, shape, eps, centered, inverse_std))
+        record(batch_norm_train_op.rule, (input, weight, bias), output, saved, (dims, shape, eps, centered, inverse_std))
     return output, mean, variance

@@ -12,7 +12,7 @@ __all__ = ["fused_cross_entropy", "cross_entropy_indices_op", "cross_entropy_ind
 
 from ..autograd.grad_mode import state as grad_state
 from ..dispatch import backend_for_type, call, can_run
-from ..op import Rule, declare, record
+from ..op import declare, record
 from ..tensor import make_tensor
 from .creation import full_op
 from .elementwise import div, exp, log, mul, sub
@@ -44,18 +44,6 @@ def _cross_entropy_backward_decomposition(device, probabilities, target, grad, s
     return call(_scatter_add_op, device, scaled, call(_reshape_op, device, target, (-1, 1)), minus, 1)
 
 
-cross_entropy_indices_op = declare(
-    "cross_entropy_indices", signature="logits, target, scale: scalar",
-    decomposition=_cross_entropy_decomposition,
-    uses=("amin", "amax", "sub", "exp", "sum", "gather", "reshape", "log", "mul", "div"),
-    doc="(loss, probabilities): summed negative log-likelihood times scale, softmax; None for a target "
-        "outside [0, C)")
-cross_entropy_indices_backward_op = declare(
-    "cross_entropy_indices_backward", signature="probabilities, target, grad, scale: scalar",
-    decomposition=_cross_entropy_backward_decomposition, uses=("mul", "full", "scatter_add", "reshape"),
-    doc="(probabilities - one_hot(target)) * (grad * scale)")
-
-
 def _cross_entropy_backward(node, grad):
     target, probabilities, scale = node.params
     device = grad._device
@@ -71,7 +59,18 @@ def _cross_entropy_backward(node, grad):
                              scale), grad._dtype, device),)
 
 
-_CROSS_ENTROPY = Rule("NllLossBackward0", _cross_entropy_backward)
+cross_entropy_indices_op = declare(
+    "cross_entropy_indices", _cross_entropy_backward, node_name="NllLossBackward0", signature="logits, target, scale: scalar",
+    decomposition=_cross_entropy_decomposition,
+    uses=("amin", "amax", "sub", "exp", "sum", "gather", "reshape", "log", "mul", "div"),
+    doc="(loss, probabilities): summed negative log-likelihood times scale, softmax; None for a target "
+        "outside [0, C)")
+cross_entropy_indices_backward_op = declare(
+    "cross_entropy_indices_backward", signature="probabilities, target, grad, scale: scalar",
+    decomposition=_cross_entropy_backward_decomposition, uses=("mul", "full", "scatter_add", "reshape"),
+    doc="(probabilities - one_hot(target)) * (grad * scale)")
+
+
 
 
 def fused_cross_entropy(input, target, reduction):
@@ -87,5 +86,5 @@ def fused_cross_entropy(input, target, reduction):
     loss, probabilities = fused
     loss = make_tensor(loss, input._dtype, device)
     if grad_state.enabled and input._requires_grad:
-        record(_CROSS_ENTROPY, (input,), loss, (input,), (target, probabilities, scale))
+        record(cross_entropy_indices_op.rule, (input,), loss, (input,), (target, probabilities, scale))
     return loss

@@ -10,7 +10,7 @@ __all__ = ["linear", "linear_op", "linear_backward_op"]
 
 from ..autograd.grad_mode import state as grad_state
 from ..dispatch import call, can_run
-from ..op import Rule, declare, record
+from ..op import declare, record
 from ..tensor import Tensor, make_tensor
 from .elementwise import add
 from .linalg import _matmul_op
@@ -27,14 +27,6 @@ def _linear_backward_decomposition(device, grad, x, weight, need_input, need_wei
     return (call(_matmul_op, device, grad, weight) if need_input else None,
             call(_matmul_op, device, call(_permute_op, device, grad, (1, 0)), x) if need_weight else None,
             call(_sum_op, device, grad, 0, False) if need_bias else None)
-
-
-linear_op = declare("linear", signature="x, weight, bias: array?", decomposition=_linear_decomposition,
-                    uses=("matmul", "permute", "add"), doc="x @ weight.T + bias for a 2-d x")
-linear_backward_op = declare(
-    "linear_backward", signature="grad, x, weight, need_input: static, need_weight: static, need_bias: static",
-    decomposition=_linear_backward_decomposition, uses=("matmul", "permute", "sum"),
-    doc="(grad @ weight, grad.T @ x, grad.sum(0)) of linear, each None where not needed")
 
 
 def _linear_backward(node, grad):
@@ -55,7 +47,15 @@ def _linear_backward(node, grad):
             grad.sum(0) if need_bias else None)
 
 
-_LINEAR = Rule("AddmmBackward0", _linear_backward)
+linear_op = declare("linear", _linear_backward, node_name="AddmmBackward0", signature="x, weight, bias: array?",
+                    decomposition=_linear_decomposition,
+                    uses=("matmul", "permute", "add"), doc="x @ weight.T + bias for a 2-d x")
+linear_backward_op = declare(
+    "linear_backward", signature="grad, x, weight, need_input: static, need_weight: static, need_bias: static",
+    decomposition=_linear_backward_decomposition, uses=("matmul", "permute", "sum"),
+    doc="(grad @ weight, grad.T @ x, grad.sum(0)) of linear, each None where not needed")
+
+
 
 
 def linear(input, weight, bias=None):
@@ -84,7 +84,7 @@ def linear(input, weight, bias=None):
     if grad_state.enabled and (input._requires_grad or weight._requires_grad
                                or bias is not None and bias._requires_grad):
         inputs = (input, weight) if bias is None else (input, weight, bias)
-        record(_LINEAR, inputs, output, (input, weight))
+        record(linear_op.rule, inputs, output, (input, weight))
     if batched:
         output = output.reshape(tuple(input_shape[:-1]) + (weight_shape[0],))
     return output
