@@ -13,11 +13,10 @@ import math
 import warnings
 
 from ...core import dtypes
-from ...core.autograd.grad_mode import state as grad_state
-from ...core.op import Rule, record
 from ...core.ops import activation as act, elementwise as ew
+from ...core.ops.binary_cross_entropy import binary_cross_entropy_elements
 from ...core.ops.cross_entropy import fused_cross_entropy
-from ...core.tensor import Tensor, make_tensor
+from ...core.tensor import Tensor
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -286,31 +285,6 @@ def _cross_entropy_probabilities(log_probabilities, target, weight, reduction, l
 
 
 # ---- binary ------------------------------------------------------------------------------
-def _bce_backward(node, grad):
-    input, target = node.saved_tensors
-    denominator = ew.maximum((1 - input) * input, 1e-12)
-    grad_input = grad * (input - target) / denominator if node.edges[0] is not None else None
-    grad_target = None
-    if node.edges[1] is not None:
-        grad_target = grad * (ew.maximum((1 - input).log(), -100.0) - ew.maximum(input.log(), -100.0))
-    return grad_input, grad_target
-
-
-_BCE = Rule("BinaryCrossEntropyBackward0", _bce_backward)
-
-
-def _bce_elements(input, target):
-    """``-(t log x + (1 - t) log(1 - x))`` with logs clamped at -100, as torch; one graph node."""
-    data = make_tensor(input._data, input._dtype, input._device)
-    target_data = make_tensor(target._data, target._dtype, target._device)
-    log_input = ew.maximum(data.log(), -100.0)
-    log_complement = ew.maximum((1 - data).log(), -100.0)
-    loss = -(target_data * log_input + (1 - target_data) * log_complement)
-    if grad_state.enabled and (input._requires_grad or target._requires_grad):
-        record(_BCE, (input, target), loss, (input, target))
-    return loss
-
-
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
     """Binary cross entropy between probabilities ``input`` (in [0, 1]) and ``target``."""
     reduction = legacy_reduction(size_average, reduce, reduction)
@@ -323,7 +297,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
                            "probabilities; for logits use binary_cross_entropy_with_logits)")
     if target.dtype is not input.dtype:
         target = target.to(input.dtype)
-    loss = _bce_elements(input, target)
+    loss = binary_cross_entropy_elements(input, target)
     if weight is not None:
         loss = loss * weight
     return apply_reduction(loss, reduction)
