@@ -64,14 +64,52 @@ def test_the_registry_never_imports_dispatch():
 
 
 def test_importing_core_imports_neither_nn_optim_nor_data():
+    """Nor pluggy: discovery runs on the first use of a device, not at import."""
     code = ("import json, sys\nimport plexgrad.core\n"
             "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[:2] in "
-            "(['plexgrad', 'nn'], ['plexgrad', 'optim'], ['plexgrad', 'data']))))")
+            "(['plexgrad', 'nn'], ['plexgrad', 'optim'], ['plexgrad', 'data']) or m == 'pluggy')))")
     environment = dict(os.environ, PYTHONPATH=str(ROOT))
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=environment,
                                cwd=str(ROOT), timeout=120)
     assert completed.returncode == 0, completed.stderr
     assert json.loads(completed.stdout) == []
+
+
+def test_four_threads_loading_backends_for_the_first_time_all_find_full_kernel_tables():
+    """Loading a backend and filling the tables is done once, under dispatch's lock.  (Discovery
+    itself is done first here: making it safe under concurrent first use is the registry's lock.)"""
+    code = """
+import json, threading
+import plexgrad
+from plexgrad.backends import registry
+registry.records()  # discovery only: nothing loaded, no table filled
+devices = ["cpu", "jax", "cpu", "jax"]
+barrier = threading.Barrier(4)
+results = [None] * 4
+def work(position):
+    barrier.wait()
+    try:
+        x = plexgrad.ones(3, device=devices[position], requires_grad=True)
+        (x * 2).exp().sum().backward()
+        results[position] = [round(v, 6) for v in x.grad.tolist()]
+    except Exception as error:
+        results[position] = f"{type(error).__name__}: {error}"
+threads = [threading.Thread(target=work, args=(position,)) for position in range(4)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+print(json.dumps(results))
+"""
+    if importlib.util.find_spec("jax") is None:
+        code = code.replace('"jax"', '"cpu"')
+    environment = dict(os.environ, PYTHONPATH=str(ROOT))
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=environment,
+                               cwd=str(ROOT), timeout=120)
+    assert completed.returncode == 0, completed.stderr
+    results = json.loads(completed.stdout.strip().splitlines()[-1])
+    assert all(isinstance(result, list) for result in results), results
+    np.testing.assert_allclose(results, [[2 * np.exp(2.0)] * 3] * 4, rtol=1e-6)
 
 
 # ---- declared contracts -------------------------------------------------------------------------

@@ -30,8 +30,6 @@ import threading
 
 from .dtype_rules import rule_named
 
-from ..backends import registry
-
 OPS = {}
 """Every declared op, by name."""
 
@@ -120,6 +118,13 @@ def signature_text(op):
     return ", ".join(name if kind == "array" else f"{name}: {kind}" for name, kind in op.signature)
 
 
+def _registry():
+    # discovery sits below dispatch; imported on first use so that ``import plexgrad`` stays free of
+    # pluggy and entry-point scanning (they run on the first use of a device)
+    from ..backends import registry
+    return registry
+
+
 def register_op(op):
     """Add a declared op to ``OPS`` (and to the tables of backends already loaded)."""
     with _LOCK:
@@ -142,7 +147,7 @@ def backend_for_type(device_type):
         with _LOCK:
             backend = _BACKENDS.get(device_type)
             if backend is None:
-                backend = registry.load_backend_for(device_type)
+                backend = _registry().load_backend_for(device_type)
                 _fill_all(device_type, backend)
                 _BACKENDS[device_type] = backend
     return backend
@@ -265,7 +270,7 @@ def coverage(native_names):
 def missing_kernel(op_name, backend_name):
     """A kernel that raises NotImplementedError naming the op, the backend and who implements it."""
     def raise_missing(*args, **kwargs):
-        implementers = registry.backends_implementing(op_name)
+        implementers = _registry().backends_implementing(op_name)
         where = ", ".join(implementers) if implementers else "no installed backend"
         raise NotImplementedError(
             f"op '{op_name}' is not implemented by backend '{backend_name}'; it is implemented by: {where}. "
@@ -322,7 +327,7 @@ def _overridden(device_type, overrides):
 def reset():
     """Forget every loaded backend and kernel table, and the registry's discovery (for tests)."""
     with _LOCK:
-        registry.reset()
+        _registry().reset()
         _BACKENDS.clear()
         for op in OPS.values():
             op.kernels.clear()
