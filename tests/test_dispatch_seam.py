@@ -291,7 +291,7 @@ def test_a_missing_op_names_the_op_the_backend_and_who_has_it():
 
 
 # ---- the device reaches placement kernels -------------------------------------------------------
-def test_factories_and_root_gradients_are_made_on_jax_1_itself():
+def test_factories_root_gradients_and_transfers_are_placed_on_jax_1_itself():
     if importlib.util.find_spec("jax") is None:
         pytest.skip("jax is not installed")
     code = """
@@ -309,7 +309,17 @@ def spy(shape, value, dtype, device):
 dispatch.OPS["full"].kernels["jax"] = spy
 x = plexgrad.ones(3, device="jax:1", requires_grad=True)
 (x * 2).sum().backward()
+source = plexgrad.arange(4.0, device="jax:0", requires_grad=True)
+host_copies = []
+to_host = backend.to_host
+backend.to_host = lambda array: host_copies.append(1) or to_host(array)
+moved = source.to("jax:1")
+backend.to_host = to_host
+(moved * 3).sum().backward()
 print(json.dumps({"placed": placed, "x": [str(d) for d in x._data.devices()],
+                  "moved": [str(d) for d in moved._data.devices()], "moved_value": moved.tolist(),
+                  "source_grad": [str(d) for d in source.grad._data.devices()], "source_grad_value": source.grad.tolist(),
+                  "kind": dispatch.runs(dispatch.OPS["move"], "jax"), "host_copies": len(host_copies),
                   "grad": [str(d) for d in x.grad._data.devices()], "devices": [str(d) for d in jax.devices()],
                   "value": x.grad.tolist()}))
 """
@@ -323,6 +333,9 @@ print(json.dumps({"placed": placed, "x": [str(d) for d in x._data.devices()],
     assert result["placed"][:2] == ["jax:1", "jax:1"]  # ones, then backward's root gradient
     assert result["x"] == [second] and result["grad"] == [second]
     assert result["value"] == [2.0, 2.0, 2.0]
+    # a transfer between jax devices is a device-to-device copy (the move op), and its gradient goes back
+    assert result["kind"] == "native" and result["host_copies"] == 0 and result["moved"] == [second] and result["moved_value"] == [0, 1, 2, 3]
+    assert result["source_grad"] == [result["devices"][0]] and result["source_grad_value"] == [3.0] * 4
 
 
 # ---- a backend with only the primitives ---------------------------------------------------------

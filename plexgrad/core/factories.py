@@ -16,7 +16,7 @@ from .autograd.grad_mode import state as grad_state
 from .device import as_device, device as Device, get_default_device
 from .dispatch import backend_for_type
 from .op import Rule, record
-from .ops.creation import filled
+from .ops.creation import filled, moved
 from .random import resolve_generator
 from .shapes import shape_from_args
 from .tensor import Tensor, make_tensor
@@ -414,9 +414,11 @@ def to_device(input, target):
     """A copy of ``input`` on device ``target`` (differentiable)."""
     if input._device is target:
         return input
-    source_backend = backend_for_type(input._device.type)
-    host = source_backend.to_host(input._data)
-    data = _host_to(numpy.ascontiguousarray(host).reshape(host.shape), input._dtype, target)  # keeps 0-d
+    data = moved(input._data, target) if input._device.type == target.type else None
+    if data is None:
+        source_backend = backend_for_type(input._device.type)
+        host = source_backend.to_host(input._data)
+        data = _host_to(numpy.ascontiguousarray(host).reshape(host.shape), input._dtype, target)  # keeps 0-d
     result = make_tensor(data, input._dtype, target)
     if grad_state.enabled and input._requires_grad:
         record(_TO_DEVICE, (input,), result, (), input._device)

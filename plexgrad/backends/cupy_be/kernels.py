@@ -97,9 +97,13 @@ def build_backend():
         with cupy.cuda.Device(device.index or 0):  # made on that GPU, never through the host
             return cupy.full(shape, value, dtype=native_dtype(dtype))
 
+    def move(x, device):
+        with cupy.cuda.Device(device.index or 0):  # a peer copy between GPUs, not through the host
+            return cupy.array(x, copy=True)
+
     kernels = _shared_kernels(cupy, native_dtype)
     kernels.update({"index_put": index_put, "index_put_": index_put_, "scatter_add": scatter_add,
-                    "full": full,
+                    "full": full, "move": move,
                     "add_": in_place(cupy.add), "sub_": in_place(cupy.subtract), "mul_": in_place(cupy.multiply),
                     "div_": in_place(cupy.true_divide)})
     return Backend(

@@ -60,8 +60,11 @@ def build_backend():
         # made on jax:N itself (never through the host)
         return jnp.full(shape, value, dtype=native[dtype], device=devices[device.index or 0])
 
+    def move(x, device):
+        return jax.device_put(x, devices[device.index or 0])  # device to device, not through the host
+
     kernels = build_kernels(jnp, native_dtype)
-    kernels.update({
+    kernels.update({"move": move,
         "index_put": index_put, "scatter_add": scatter_add, "scatter": scatter, "full": full,
         "sigmoid": jax.nn.sigmoid, "copy": lambda x: x,
     })
