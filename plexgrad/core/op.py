@@ -1,7 +1,8 @@
 """Declaring ops: each primitive is declared once with its name, dtype rule and
 derivative rule; backends only supply kernels.
 
-``Op`` holds the per-device kernel dict that ``dispatch`` fills.  ``Rule`` holds
+``Op`` (defined in ``dispatch``, which owns and fills its kernel table) is the
+declaration; ``dtype_rules`` computes result dtypes.  ``Rule`` holds
 the derivative, written in plexgrad Tensor ops so it runs on every backend and can
 be differentiated again.  The ``unary``/``binary``/``apply`` helpers below are the
 hot paths every call goes through: device check, dtype promotion, one dict lookup
@@ -150,7 +151,8 @@ def _check_scalar(op_name, value):
 def unary(name, backward=None, dtype_rule="same", save_input=False, save_output=False, node_name=None, doc=""):
     """Declare an element-wise unary op and return its public function.
 
-    dtype_rule: ``"same"``, ``"float"`` (integers become the default float) or ``"bool"``.
+    dtype_rule: a rule of ``dtype_rules`` (``"same"``, ``"float"``: integers become the default
+    float, ``"bool"``, ...); it decides the dtype the kernel runs in and the result's.
     """
     op = declare(name, backward, node_name, dtype_rule, doc, signature="x")
     table = table_of(op)
@@ -190,8 +192,9 @@ def binary(name, backward=None, dtype_rule="promote", save_inputs=False, save_ou
            doc=""):
     """Declare an element-wise binary op (with broadcasting) and return its public function.
 
-    dtype_rule: ``"promote"`` (torch promotion), ``"float"`` (then integers become the
-    default float) or ``"bool"`` (promote the inputs, return bool).
+    The operands are promoted as torch does; then ``dtype_rule`` (``"promote"``, ``"float"``: then
+    integers become the default float, ``"bool"``: return bool, ...) decides the dtype the kernel
+    runs in and the result's.
     """
     op = declare(name, backward, node_name, dtype_rule, doc, signature="x: array|scalar, y: array|scalar")
     table = table_of(op)
