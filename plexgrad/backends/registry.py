@@ -15,8 +15,8 @@ then looks kernels up in plain dicts (``plexgrad.core.dispatch``), never through
 This module sits below dispatch and never imports it: it knows backends, not ops.
 """
 
-__all__ = ["BackendRecord", "records", "claimed_device_types", "load_backend_for", "backends_implementing", "reset", "describe",
-           "autoload_disabled", "device_types", "ENTRY_POINT_GROUP", "AUTOLOAD_VARIABLE", "STATUSES"]
+__all__ = ["BackendRecord", "records", "claimed_device_types", "load_backend_for", "backends_implementing", "reset",
+           "describe", "autoload_disabled", "device_types", "ENTRY_POINT_GROUP", "AUTOLOAD_VARIABLE", "STATUSES"]
 
 import importlib
 import os

@@ -22,7 +22,7 @@ receives the device as its first argument, for the same reason.
 """
 
 __all__ = ["Op", "Rule", "OPS", "KINDS", "register_op", "call", "table_of", "kernel_for", "backend_for_type",
-           "backend_of", "missing_kernel", "coverage", "runs", "native", "can_run", "forced_decompositions",
+           "backend_of", "missing_kernel", "coverage", "runs", "native", "runnable", "can_run", "forced_decompositions",
            "forced_missing", "reset", "signature_text"]
 
 import contextlib
@@ -190,6 +190,16 @@ def native(op, device):
     missing there: for fast paths that write into memory themselves (in-place kernels)."""
     kernel = kernel_for(op, device)
     return None if hasattr(kernel, "dispatch_kind") else kernel
+
+
+def runnable(op, device):
+    """The kernel of ``op`` for ``device`` (native or decomposed), or None where it is missing: for
+    fused paths that fall back to Tensor ops.  One call instead of ``can_run`` then ``call``."""
+    try:
+        kernel = op.kernels[device.type]
+    except KeyError:
+        kernel = kernel_for(op, device)
+    return None if getattr(kernel, "dispatch_kind", None) == "missing" else kernel
 
 
 def can_run(op, device):

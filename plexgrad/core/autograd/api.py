@@ -50,11 +50,16 @@ def _root_gradients(outputs, gradients, create_graph):
     return roots
 
 
+_filled = []  # ops.creation.filled, imported on first use: the ops sit above autograd
+
+
 def _filled_like(output, value):
     """A tensor shaped like ``output`` filled with ``value``, made with one kernel call."""
-    from ..ops.creation import filled  # the ops sit above autograd: imported when first needed
+    if not _filled:
+        from ..ops.creation import filled
+        _filled.append(filled)
     dtype = output._dtype
-    return make_tensor(filled(output._data.shape, value, dtype, output._device), dtype, output._device)
+    return make_tensor(_filled[0](output._data.shape, value, dtype, output._device), dtype, output._device)
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):

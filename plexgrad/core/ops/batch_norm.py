@@ -14,7 +14,7 @@ import math
 
 from .. import dtypes
 from ..autograd.grad_mode import state as grad_state
-from ..dispatch import backend_for_type, call, can_run
+from ..dispatch import backend_for_type, call, runnable
 from ..op import _cast_op, declare, record
 from ..tensor import make_tensor
 from .elementwise import add, mul, rsqrt, sub
@@ -99,11 +99,12 @@ def _batch_norm_backward(node, grad):
     dims, shape, eps, centered, inverse_std = node.params
     edges = node.edges
     device = grad._device
-    if grad_state.enabled or centered is None or not can_run(batch_norm_backward_op, device):  # create_graph
+    kernel = None if grad_state.enabled or centered is None else runnable(batch_norm_backward_op, device)
+    if kernel is None:  # create_graph, or a backend that cannot run the op
         return _composite_backward(input, grad, weight, dims, shape, eps, edges)
-    grad_input, grad_weight, grad_bias = call(batch_norm_backward_op, device, grad._data, centered, inverse_std,
-                                              None if weight is None else weight._data, dims, shape,
-                                              edges[0] is not None)
+    grad_input, grad_weight, grad_bias = kernel(grad._data, centered, inverse_std,
+                                                None if weight is None else weight._data, dims, shape,
+                                                edges[0] is not None)
     dtype = grad._dtype
     return (None if grad_input is None else make_tensor(grad_input, dtype, device),
             make_tensor(grad_weight, dtype, device) if len(edges) > 1 and edges[1] is not None else None,
@@ -111,7 +112,8 @@ def _batch_norm_backward(node, grad):
 
 
 batch_norm_train_op = declare(
-    "batch_norm_train", _batch_norm_backward, node_name="NativeBatchNormBackward0", signature="x, weight: array?, bias: array?, eps: static, dims: static, shape: static",
+    "batch_norm_train", _batch_norm_backward, node_name="NativeBatchNormBackward0",
+    signature="x, weight: array?, bias: array?, eps: static, dims: static, shape: static",
     decomposition=_batch_norm_train_decomposition, uses=("cast", "mul", "sum", "sub", "add", "rsqrt", "reshape"),
     doc="(output, centered, inverse_std, mean, variance) of batch norm with the batch's statistics")
 batch_norm_backward_op = declare(
@@ -127,14 +129,15 @@ def _detached(tensor):
     return None if tensor is None else make_tensor(tensor._data, tensor._dtype, tensor._device)
 
 
-def _fusable(input, weight, bias):
-    """True when the operands allow the ``batch_norm_train`` op (one dtype, one device, floating)."""
+def _fused_kernel(input, weight, bias):
+    """The ``batch_norm_train`` kernel when the operands allow it (one dtype, one device, floating)
+    and the backend can run it; else None."""
     if not input._dtype.is_floating_point:
-        return False
+        return None
     for other in (weight, bias):
         if other is not None and (other._device is not input._device or other._dtype is not input._dtype):
-            return False
-    return can_run(batch_norm_train_op, input._device)
+            return None
+    return runnable(batch_norm_train_op, input._device)
 
 
 def batch_statistics_forward(input, weight, bias, eps, shape):
@@ -145,10 +148,11 @@ def batch_statistics_forward(input, weight, bias, eps, shape):
     """
     dims = (0,) + tuple(range(2, len(shape)))
     centered = inverse_std = None
-    if _fusable(input, weight, bias):
-        output, centered, inverse_std, mean, variance = call(
-            batch_norm_train_op, input._device, input._data, None if weight is None else weight._data,
-            None if bias is None else bias._data, eps, dims, shape)
+    kernel = _fused_kernel(input, weight, bias)
+    if kernel is not None:
+        output, centered, inverse_std, mean, variance = kernel(
+            input._data, None if weight is None else weight._data, None if bias is None else bias._data, eps,
+            dims, shape)
         output = make_tensor(output, input._dtype, input._device)
     else:
         mean, centered_tensor, variance = moments(_detached(input), dims)
@@ -162,5 +166,6 @@ def batch_statistics_forward(input, weight, bias, eps, shape):
                                or bias is not None and bias._requires_grad):
         # placeholders keep the edge positions: (input, weight, bias)
         saved = (input,) if weight is None else (input, weight)
-        record(batch_norm_train_op.rule, (input, weight, bias), output, saved, (dims, shape, eps, centered, inverse_std))
+        record(batch_norm_train_op.rule, (input, weight, bias), output, saved,
+               (dims, shape, eps, centered, inverse_std))
     return output, mean, variance

@@ -11,7 +11,7 @@ under ``create_graph`` it is written in Tensor ops.
 __all__ = ["fused_cross_entropy", "cross_entropy_indices_op", "cross_entropy_indices_backward_op"]
 
 from ..autograd.grad_mode import state as grad_state
-from ..dispatch import backend_for_type, call, can_run
+from ..dispatch import backend_for_type, call, runnable
 from ..op import declare, record
 from ..tensor import make_tensor
 from .creation import full_op
@@ -47,7 +47,8 @@ def _cross_entropy_backward_decomposition(device, probabilities, target, grad, s
 def _cross_entropy_backward(node, grad):
     target, probabilities, scale = node.params
     device = grad._device
-    if grad_state.enabled or not can_run(cross_entropy_indices_backward_op, device):
+    kernel = None if grad_state.enabled else runnable(cross_entropy_indices_backward_op, device)
+    if kernel is None:
         # create_graph: softmax(input) - one_hot(target), differentiable
         from .activation import softmax
         input = node.saved_tensors[0]
@@ -55,12 +56,12 @@ def _cross_entropy_backward(node, grad):
         from ..factories import arange
         targets = (target.long().unsqueeze(1) == arange(classes, device=device)).to(input._dtype)
         return ((softmax(input, 1) - targets) * (grad * scale),)
-    return (make_tensor(call(cross_entropy_indices_backward_op, device, probabilities, target._data, grad._data,
-                             scale), grad._dtype, device),)
+    return (make_tensor(kernel(probabilities, target._data, grad._data, scale), grad._dtype, device),)
 
 
 cross_entropy_indices_op = declare(
-    "cross_entropy_indices", _cross_entropy_backward, node_name="NllLossBackward0", signature="logits, target, scale: scalar",
+    "cross_entropy_indices", _cross_entropy_backward, node_name="NllLossBackward0",
+    signature="logits, target, scale: scalar",
     decomposition=_cross_entropy_decomposition,
     uses=("amin", "amax", "sub", "exp", "sum", "gather", "reshape", "log", "mul", "div"),
     doc="(loss, probabilities): summed negative log-likelihood times scale, softmax; None for a target "
@@ -77,10 +78,11 @@ def fused_cross_entropy(input, target, reduction):
     """Class-index cross entropy of ``(N, C)`` logits in one op and one graph node; ``None`` sends the
     caller down the general path (the backend cannot run the op, or a target is out of range)."""
     device = input._device
-    if not can_run(cross_entropy_indices_op, device):
+    kernel = runnable(cross_entropy_indices_op, device)
+    if kernel is None:
         return None
     scale = 1.0 / input.shape[0] if reduction == "mean" else 1.0
-    fused = call(cross_entropy_indices_op, device, input._data, target._data, scale)
+    fused = kernel(input._data, target._data, scale)
     if fused is None:  # a target outside [0, C): the general path says which
         return None
     loss, probabilities = fused

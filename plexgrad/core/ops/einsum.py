@@ -60,7 +60,8 @@ def _einsum_backward(node, grad):
     return tuple(grads)
 
 
-_einsum_op = declare("einsum", _einsum_backward, dtype_rule="promote", doc="Einstein summation", signature="arrays: arrays, equation: static")
+_einsum_op = declare("einsum", _einsum_backward, dtype_rule="promote", doc="Einstein summation",
+                     signature="arrays: arrays, equation: static")
 
 
 def _parse(equation, operands):

@@ -19,7 +19,7 @@ import math
 from .. import dtypes
 from ..op import apply, binary, binary_operands, declare, promote_pair, cast, _scalar_result
 from ..autograd.grad_mode import state as grad_state
-from ..dispatch import call, can_run
+from ..dispatch import call, runnable
 from ..tensor import Tensor, make_tensor
 from .. import op as _op
 
@@ -72,8 +72,9 @@ def _relu_backward(node, grad):
     data = node.output_data
     if data is not None and not grad_state.enabled and grad._dtype is node.output_meta[0]:
         device = grad._device
-        if can_run(_relu_backward_op, device):
-            return (make_tensor(call(_relu_backward_op, device, grad._data, data), grad._dtype, device),)
+        kernel = runnable(_relu_backward_op, device)
+        if kernel is not None:
+            return (make_tensor(kernel(grad._data, data), grad._dtype, device),)
     return (grad * (node.saved_output() > 0),)
 
 
@@ -234,7 +235,8 @@ def _where_backward(node, grad):
             None if second_shape is None else sum_to(_where_raw(condition, zero, grad), second_shape))
 
 
-_where_op = declare("where", _where_backward, dtype_rule="promote_values", doc="condition ? a : b", signature="condition, x, y")
+_where_op = declare("where", _where_backward, dtype_rule="promote_values", doc="condition ? a : b",
+                    signature="condition, x, y")
 
 
 def _where_raw(condition, first, second):

@@ -9,7 +9,7 @@ gradients), each with its decomposition into ``matmul``, ``permute``, ``add`` an
 __all__ = ["linear", "linear_op", "linear_backward_op"]
 
 from ..autograd.grad_mode import state as grad_state
-from ..dispatch import call, can_run
+from ..dispatch import call, runnable
 from ..op import declare, record
 from ..tensor import Tensor, make_tensor
 from .elementwise import add
@@ -36,10 +36,11 @@ def _linear_backward(node, grad):
     need_input, need_weight = edges[0] is not None, edges[1] is not None
     need_bias = len(edges) > 2 and edges[2] is not None
     device = grad._device
-    if not grad_state.enabled and grad._dtype is input._dtype and can_run(linear_backward_op, device):
+    kernel = None if grad_state.enabled or grad._dtype is not input._dtype else runnable(linear_backward_op, device)
+    if kernel is not None:
         dtype = grad._dtype
-        grad_input, grad_weight, grad_bias = call(linear_backward_op, device, grad._data, input._data, weight._data,
-                                                  need_input, need_weight, need_bias)
+        grad_input, grad_weight, grad_bias = kernel(grad._data, input._data, weight._data, need_input, need_weight,
+                                                    need_bias)
         return (None if grad_input is None else make_tensor(grad_input, dtype, device),
                 None if grad_weight is None else make_tensor(grad_weight, dtype, device),
                 None if grad_bias is None else make_tensor(grad_bias, dtype, device))
@@ -72,15 +73,15 @@ def linear(input, weight, bias=None):
              and input._device is weight._device
              and (bias is None or bias._data.ndim == 1 and bias._dtype is weight._dtype
                   and bias._device is weight._device))
-    if not plain or not can_run(linear_op, input._device):
+    kernel = runnable(linear_op, input._device) if plain else None
+    if kernel is None:
         output = input @ weight.t() if len(weight_shape) == 2 else input @ weight
         return output + bias if bias is not None else output
     batched = len(input_shape) != 2
     if batched:
         input = input.reshape(-1, input_shape[-1])
     device = input._device
-    output = make_tensor(call(linear_op, device, input._data, weight._data, None if bias is None else bias._data),
-                         input._dtype, device)
+    output = make_tensor(kernel(input._data, weight._data, None if bias is None else bias._data), input._dtype, device)
     if grad_state.enabled and (input._requires_grad or weight._requires_grad
                                or bias is not None and bias._requires_grad):
         inputs = (input, weight) if bias is None else (input, weight, bias)
