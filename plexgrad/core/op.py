@@ -159,14 +159,21 @@ def unary(name, backward=None, dtype_rule="same", save_input=False, save_output=
     rule = op.rule
     dtype_rule = op.dtype_rule
     dtype_cache = dtype_rule._cache  # the rule's answers, read inline: a call per op costs too much
+    keeps_dtype = dtype_rule.keeps_dtype
 
     def function(input):
         if type(input) is not Tensor and not isinstance(input, Tensor):
             raise TypeError(f"{name}(): argument 'input' must be Tensor, not {type(input).__name__}")
         dtype = input._dtype
-        compute, result_dtype = dtype_cache.get(dtype) or dtype_rule(dtype)
-        if compute is not dtype:
-            input = cast(input, compute)
+        if keeps_dtype:
+            result_dtype = dtype
+        else:
+            try:
+                compute, result_dtype = dtype_cache[dtype]
+            except KeyError:
+                compute, result_dtype = dtype_rule(dtype)
+            if compute is not dtype:
+                input = cast(input, compute)
         device = input._device
         try:
             kernel = table[device.type]
@@ -201,6 +208,7 @@ def binary(name, backward=None, dtype_rule="promote", save_inputs=False, save_ou
     rule = op.rule
     dtype_rule = op.dtype_rule
     dtype_cache = dtype_rule._cache  # the rule's answers, read inline: a call per op costs too much
+    keeps_dtype = dtype_rule.keeps_dtype
 
     def function(input, other):
         input_is_tensor = type(input) is Tensor or isinstance(input, Tensor)
@@ -216,7 +224,13 @@ def binary(name, backward=None, dtype_rule="promote", save_inputs=False, save_ou
                 dtype = input._dtype
                 if dtype is not other._dtype:
                     dtype = promote_pair(input, other)
-            dtype, result_dtype = dtype_cache.get(dtype) or dtype_rule(dtype)
+            if keeps_dtype:
+                result_dtype = dtype
+            else:
+                try:
+                    dtype, result_dtype = dtype_cache[dtype]
+                except KeyError:
+                    dtype, result_dtype = dtype_rule(dtype)
             if input_is_tensor and input._dtype is not dtype:
                 input = cast(input, dtype)
             if other._dtype is not dtype:
@@ -227,7 +241,13 @@ def binary(name, backward=None, dtype_rule="promote", save_inputs=False, save_ou
             other = _check_scalar(name, other)
             tensor = input
             dtype = _scalar_result(input._dtype, other)
-            dtype, result_dtype = dtype_cache.get(dtype) or dtype_rule(dtype)
+            if keeps_dtype:
+                result_dtype = dtype
+            else:
+                try:
+                    dtype, result_dtype = dtype_cache[dtype]
+                except KeyError:
+                    dtype, result_dtype = dtype_rule(dtype)
             if input._dtype is not dtype:
                 input = cast(input, dtype)
             first = input._data
