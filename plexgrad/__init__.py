@@ -66,6 +66,10 @@ def __getattr__(name):
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'plexgrad' has no attribute {name!r}")
 
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAYERS_ABOVE))
+
 negative = neg
 subtract = sub
 multiply = mul
