@@ -53,10 +53,22 @@ from . import linalg
 from .linalg import det, slogdet, logdet, inv as inverse
 from .core.legacy import LEGACY_TYPES as _LEGACY_TYPES
 from . import autograd, cuda
-from . import nn
-from . import optim
 from .serialization import save, load
-from . import data, utils
+
+_LAYERS_ABOVE = ("nn", "optim", "data", "utils")
+"""Subpackages built on the core, imported on first use (``plexgrad.nn``, ``from plexgrad import optim``):
+importing ``plexgrad.core`` must not import them (see docs/architecture.md)."""
+
+
+def __getattr__(name):
+    if name in _LAYERS_ABOVE:
+        import importlib
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'plexgrad' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAYERS_ABOVE))
 
 negative = neg
 subtract = sub

@@ -20,21 +20,24 @@ def site(tmp_path_factory):
     return distribution.build_site(tmp_path_factory.mktemp("listing") / "site-packages", LISTED)
 
 
-def _row(name, status, implemented=3, total=4, missing=("sin",), reason=""):
+def _row(name, status, implemented=3, total=4, missing=("sin",), reason="", decomposed=()):
     return {"name": name, "distribution": "dist-" + name, "version": "1.0", "plugin": name,
             "device_types": [name], "status": status, "reason": reason, "implemented": implemented,
+            "decomposed": None if implemented is None else list(decomposed),
             "total": total, "missing": None if missing is None else list(missing), "extra": []}
 
 
 def test_format_table_aligns_columns_and_lists_missing_ops():
-    rows = [_row("numpy", "active", 4, 4, ()), _row("a_long_backend_name", "unavailable", reason="no card"),
+    rows = [_row("numpy", "active", 4, 4, ()),
+            _row("a_long_backend_name", "unavailable", 2, reason="no card", decomposed=("linear",)),
             _row("odd", "failed", None, 4, None, reason="import failed")]
     lines = format_table(rows).splitlines()
     header = lines[0]
     assert header.split() == list(COLUMNS)
     status_column = header.index("STATUS")
     ops_column = header.index("OPS")
-    for line, status, coverage in zip(lines[1:4], ("active", "unavailable", "failed"), ("4/4 ops", "3/4 ops", "?")):
+    coverages = ("4/4 native, 0 decomposed", "2/4 native, 1 decomposed", "?")
+    for line, status, coverage in zip(lines[1:4], ("active", "unavailable", "failed"), coverages):
         assert line[status_column:].startswith(status)
         assert line[ops_column:].startswith(coverage)
     assert lines[2].endswith("no card") and lines[3].endswith("import failed")
@@ -56,11 +59,12 @@ def test_listing_shows_every_backend_with_status_and_coverage(site):
         assert rows[name][status_column:].startswith(status), rows[name]
     assert "plexgrad-toy 0.1.0" in rows["toy"] and "plexgrad-broken 0.1.0" in rows["broken"]
     assert "no frobnicator card found" in rows["frob"]
-    total = int(rows["numpy"].split(" ops")[0].split("/")[-1])
-    assert f"{total}/{total} ops" in rows["numpy"]
-    assert f"24/{total} ops" in rows["toy"]
+    total = int(rows["numpy"].split(" native")[0].split("/")[-1])
+    assert f"{total}/{total} native, 0 decomposed" in rows["numpy"]
+    # the toy's primitives run linear, batch norm's backward and relu_backward by decompositions
+    assert f"24/{total} native, 4 decomposed" in rows["toy"]
     lacks = " ".join(line for line in table if line.startswith("toy lacks") or line.startswith("    "))
-    assert f"toy lacks {total - 24} core ops:" in lacks and " sin," in lacks
+    assert f"toy lacks {total - 28} core ops:" in lacks and " sin," in lacks
 
 
 def test_listing_json_has_real_coverage_after_loading(site):
@@ -69,7 +73,8 @@ def test_listing_json_has_real_coverage_after_loading(site):
     toy = rows["toy"]
     assert toy["status"] == "active" and toy["distribution"] == "plexgrad-toy" and toy["device_types"] == ["toy"]
     assert toy["implemented"] == 24 and "sin" in toy["missing"] and "add" not in toy["missing"]
-    assert toy["implemented"] + len(toy["missing"]) == toy["total"]
+    assert toy["decomposed"] == ["batch_norm_backward", "linear", "linear_backward", "relu_backward"]
+    assert toy["implemented"] + len(toy["decomposed"]) + len(toy["missing"]) == toy["total"]
     assert rows["numpy"]["missing"] == [] and rows["numpy"]["implemented"] == rows["numpy"]["total"]
     assert rows["broken"]["status"] == "failed" and rows["broken"]["implemented"] is None
     assert rows["broken"]["distribution"] == "plexgrad-broken"

@@ -1,26 +1,17 @@
-"""The optional fused kernels (linear, batch norm, cross entropy, add_scaled_, the SGD update)
-give what the composite of declared ops gives, on every backend; without them the core
-falls back to the composite, so a third-party backend never needs them."""
+"""The fused ops (linear, batch norm, cross entropy, relu_backward, add_scaled_, the SGD update)
+give the same values and gradients three ways on every backend: by the backend's native
+kernel, by the op's decomposition through the dispatch seam, and (where a backend cannot
+run the op at all) by the Tensor composite; so a third-party backend never needs them."""
 
 import numpy as np
 import pytest
 
 import plexgrad
 import plexgrad.nn.functional as F
-from plexgrad.backends.fused_kernels import FUSED_BUILDERS
-from plexgrad.core.dispatch import backend_for_type
+from plexgrad.core import dispatch
 from nn_reference import leaf, rng, to_numpy
 
-
-@pytest.fixture
-def without_fused(device, monkeypatch):
-    """A context in which the device's backend lacks every fused kernel (as a third-party one may)."""
-    kernels = backend_for_type(device).kernels
-
-    def remove():
-        for name in list(FUSED_BUILDERS) + ["add_scaled_"]:
-            monkeypatch.delitem(kernels, name, raising=False)
-    return remove
+FUSED_OPS = sorted(op.name for op in dispatch.OPS.values() if op.decomposition is not None)
 
 
 def _run(function, arrays, device, upstream_seed=5):
@@ -43,15 +34,28 @@ CASES = {
 }
 
 
+def test_the_fused_ops_are_declared_with_decompositions_and_native_on_numpy():
+    assert set(FUSED_OPS) >= {"linear", "linear_backward", "relu_backward", "batch_norm_train",
+                              "batch_norm_backward", "cross_entropy_indices", "cross_entropy_indices_backward",
+                              "add_scaled_"}
+    for name in FUSED_OPS:  # the training step relies on these being one native call on cpu
+        assert dispatch.runs(dispatch.OPS[name], "cpu") == "native", name
+
+
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_fused_and_composite_paths_agree(device, without_fused, case):
+def test_native_decomposed_and_composite_paths_agree(device, case):
     function, shapes = CASES[case]
     arrays = [rng(3).standard_normal(shape) for shape in shapes]
     fused = _run(function, arrays, device)
-    without_fused()
-    composite = _run(function, arrays, device)
-    for ours, reference in zip(fused, composite):
+    with dispatch.forced_decompositions(device):
+        assert all(dispatch.runs(dispatch.OPS[name], device) == "decomposed" for name in FUSED_OPS
+                   if dispatch.can_run(dispatch.OPS[name], plexgrad.device(device)))
+        decomposed = _run(function, arrays, device)
+    with dispatch.forced_missing(device, FUSED_OPS):
+        composite = _run(function, arrays, device)
+    for ours, by_decomposition, reference in zip(fused, decomposed, composite):
         np.testing.assert_allclose(ours, reference, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(by_decomposition, reference, rtol=1e-10, atol=1e-12)
 
 
 def test_fused_cross_entropy_matches_log_softmax_reference(device):
@@ -131,21 +135,19 @@ def test_sgd_momentum_update_bumps_versions_and_matches_the_formula(device):
 
 
 @pytest.mark.parametrize("case", ["batch_norm_2d", "cross_entropy", "linear"])
-def test_forward_fused_kernels_without_their_backward_kernels(device, monkeypatch, case):
-    """A backend may ship a fused forward without the matching backward kernel: the composite rule
-    takes over for the gradient."""
+def test_forward_fused_kernels_without_their_backward_kernels(device, case):
+    """A backend may run a fused forward without being able to run the matching backward op: the
+    Tensor rule takes over for the gradient."""
     function, shapes = CASES[case]
     arrays = [rng(3).standard_normal(shape) for shape in shapes]
     complete = _run(function, arrays, device)
-    kernels = backend_for_type(device).kernels
-    for name in ("batch_norm_backward", "cross_entropy_indices_backward", "linear_backward", "relu_backward"):
-        monkeypatch.delitem(kernels, name, raising=False)
-    for ours, reference in zip(_run(function, arrays, device), complete):
-        np.testing.assert_allclose(ours, reference, rtol=1e-10, atol=1e-12)
+    backward_ops = ("batch_norm_backward", "cross_entropy_indices_backward", "linear_backward", "relu_backward")
+    with dispatch.forced_missing(device, backward_ops):
+        for ours, reference in zip(_run(function, arrays, device), complete):
+            np.testing.assert_allclose(ours, reference, rtol=1e-10, atol=1e-12)
 
 
-def test_a_kernel_the_backend_lacks_is_a_clear_not_implemented_error(monkeypatch):
-    backend = backend_for_type("cpu")
-    monkeypatch.delitem(backend.kernels, "full")
-    with pytest.raises(NotImplementedError, match="'full' is not implemented by backend 'numpy'"):
-        plexgrad.zeros(3)
+def test_a_kernel_the_backend_lacks_is_a_clear_not_implemented_error():
+    with dispatch.forced_missing("cpu", ["full"]):
+        with pytest.raises(NotImplementedError, match="'full' is not implemented by backend 'numpy'"):
+            plexgrad.zeros(3)

@@ -1,11 +1,16 @@
 """``python -m plexgrad.backends``: list every backend, its status and its op coverage.
 
+Coverage counts the core's declared ops three ways: run by the backend's own kernel
+(native), run by the op's decomposition into ops the backend does run (decomposed),
+and missing.
+
     python -m plexgrad.backends            # aligned table; loads available backends
     python -m plexgrad.backends --no-load  # declared coverage only, imports nothing heavy
     python -m plexgrad.backends --json     # the same facts as JSON
+    python -m plexgrad.backends --ops      # every core op's declared contract (markdown table)
 """
 
-__all__ = ["main", "format_table"]
+__all__ = ["main", "format_table", "rows_with_coverage", "op_contracts"]
 
 import argparse
 import json
@@ -18,8 +23,30 @@ from .hookspec import API_VERSION
 COLUMNS = ("BACKEND", "DISTRIBUTION", "DEVICES", "STATUS", "OPS", "REASON")
 
 
+def rows_with_coverage(rows):
+    """The registry's rows with the core's view of each: ``implemented`` (native op count),
+    ``decomposed`` (op names run by decomposition), ``missing``, ``extra`` (kernels no op declares)
+    and ``total``; ``None`` where the backend's kernels are unknown."""
+    import plexgrad  # noqa: F401  (declares every op)
+    from ..core.dispatch import OPS, coverage
+    total = len(OPS)
+    for row in rows:
+        ops = row.pop("ops")
+        if ops is None:
+            row.update(implemented=None, decomposed=None, missing=None, extra=None, total=total)
+            continue
+        native, decomposed, missing = coverage(ops)
+        row.update(implemented=len(native), decomposed=decomposed, missing=missing,
+                   extra=sorted(set(ops) - set(OPS)), total=total)
+    return rows
+
+
 def _cells(row):
-    coverage = "?" if row["implemented"] is None else f"{row['implemented']}/{row['total']} ops"
+    if row["implemented"] is None:
+        coverage = "?"
+    else:
+        decomposed = len(row.get("decomposed") or ())
+        coverage = f"{row['implemented']}/{row['total']} native, {decomposed} decomposed"
     return (row["name"], f"{row['distribution']} {row['version']}", ",".join(row["device_types"]) or "-",
             row["status"], coverage, row["reason"])
 
@@ -37,6 +64,21 @@ def format_table(rows):
     return "\n".join(lines)
 
 
+def op_contracts():
+    """Every declared op's contract as a markdown table, generated from the declarations: kernel
+    signature, dtype rule, derivative (graph node name) and decomposition (the ops it uses)."""
+    import plexgrad  # noqa: F401  (declares every op)
+    from ..core.dispatch import OPS, signature_text
+    lines = ["| op | kernel signature | dtype rule | derivative | decomposition |", "| --- | --- | --- | --- | --- |"]
+    for name in sorted(OPS):
+        op = OPS[name]
+        derivative = op.rule.node_name if op.rule is not None else "-"
+        decomposition = "into " + ", ".join(op.uses) if op.decomposition is not None else "- (primitive)"
+        lines.append(f"| `{name}` | `{name}({signature_text(op)})` | {op.dtype_rule.name} | {derivative} | "
+                     f"{decomposition} |")
+    return "\n".join(lines)
+
+
 def _header():
     from .. import __version__
     autoload = "off (PLEXGRAD_DISABLE_PLUGIN_AUTOLOAD is set)" if registry.autoload_disabled() else "on"
@@ -51,8 +93,14 @@ def main(argv=None):
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--no-load", action="store_true",
                         help="do not load available backends (status stays 'available', coverage is declared)")
+    parser.add_argument("--ops", action="store_true",
+                        help="print every core op's declared contract (signature, dtype rule, derivative, "
+                             "decomposition) instead of the backends")
     arguments = parser.parse_args(argv)
-    rows = registry.describe(load=not arguments.no_load)
+    if arguments.ops:
+        print(op_contracts())
+        return 0
+    rows = rows_with_coverage(registry.describe(load=not arguments.no_load))
     if arguments.json:
         print(json.dumps(rows, indent=2))
     else:

@@ -156,12 +156,6 @@ def _copy(xp):
     return copy
 
 
-def _full(xp):
-    def full(shape, value, dtype, native_dtype):
-        return xp.full(shape, value, dtype=native_dtype)
-    return full
-
-
 def _arange(xp):
     def arange(start, end, step, dtype, native_dtype):
         return xp.arange(start, end, step, dtype=native_dtype)
@@ -176,10 +170,10 @@ BUILDERS = {
     "cumsum": _scan("cumsum"), "cumprod": _scan("cumprod"),
     "reshape": _reshape, "permute": _permute, "expand": _expand, "getitem": _getitem,
     "index_put": _index_put, "cat": _cat, "flip": _flip, "matmul": _matmul, "copy": _copy,
-    "full": _full, "arange": _arange,
+    "arange": _arange,
 }
 
-OP_NAMES = frozenset(ELEMENTWISE) | frozenset(BUILDERS) | {"cast"}
+OP_NAMES = frozenset(ELEMENTWISE) | frozenset(BUILDERS) | {"cast", "full"}
 
 
 def build_kernels(xp, native_dtype):
@@ -190,6 +184,10 @@ def build_kernels(xp, native_dtype):
 
     def cast(x, dtype):
         return x.astype(native_dtype(dtype))
+
+    def full(shape, value, dtype, device):
+        # a placement op: the device comes last; one-device namespaces (numpy) need nothing of it
+        return xp.full(shape, value, dtype=native_dtype(dtype))
     kernels["cast"] = cast
 
     def view_dtype(x, dtype):  # the same bits read as ``dtype`` (same element size): x.view(dtype)
@@ -199,6 +197,7 @@ def build_kernels(xp, native_dtype):
     def diagonal(x, offset, dim1, dim2):  # a view (numpy's is read-only: the numpy backend overrides it)
         return xp.diagonal(x, offset, dim1, dim2)
     kernels["diagonal"] = diagonal
+    kernels["full"] = full
     return kernels
 
 
@@ -228,7 +227,7 @@ def _scatter_add(xp):
 
 
 BUILDERS.update({"gather": _gather, "scatter_add": _scatter_add})
-OP_NAMES = frozenset(ELEMENTWISE) | frozenset(BUILDERS) | {"cast"}
+OP_NAMES = frozenset(ELEMENTWISE) | frozenset(BUILDERS) | {"cast", "full"}
 
 
 # ---- tensor API extras: sorting, searching, scatter, einsum, linalg (numpy.linalg and
@@ -317,7 +316,7 @@ BUILDERS.update({
     "linalg_solve": _linalg("solve"), "linalg_svd": _svd, "linalg_qr": _qr,
     "linalg_cholesky": _linalg("cholesky"), "linalg_eigh": _eigh,
 })
-OP_NAMES = frozenset(ELEMENTWISE) | frozenset(BUILDERS) | {"cast", "view_dtype", "diagonal"}
+OP_NAMES = frozenset(ELEMENTWISE) | frozenset(BUILDERS) | {"cast", "full", "view_dtype", "diagonal"}
 
 from .special_kernels import build_erf  # noqa: E402
 

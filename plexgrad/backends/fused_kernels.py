@@ -1,17 +1,19 @@
-"""Optional fused kernels for the hot composites of a training step, written once against ``xp``.
+"""Native kernels for the core's fused ops, written once against ``xp``.
 
-A training step spends most of its Python time dispatching the dozen small ops of
-batch normalization and cross entropy.  These kernels do each in one call; the
-core uses them when a backend supplies them (``backend.kernels.get(name)``) and
-falls back to the composite of declared ops otherwise, so a third-party backend
-never has to provide them.  Their derivatives stay in the core: the fused
-backward kernels serve first-order gradients, and ``create_graph`` goes through
-the composite.
+``linear``, ``linear_backward``, ``relu_backward``, ``batch_norm_train``,
+``batch_norm_backward``, ``cross_entropy_indices`` and
+``cross_entropy_indices_backward`` are ops the core declares like any other (their
+signatures, derivatives and decompositions live in ``plexgrad/core/ops``); a
+backend that lacks one runs its decomposition.  A training step spends most of its
+Python time dispatching the dozen small ops of those decompositions, so numpy and
+jax run these one-call versions natively.  They never implement derivatives: the
+backward kernels serve first-order gradients of the core's rules.
 
 Each builder takes ``xp`` and ``compile(function, static_argnums)``: the identity for
 numpy and cupy, ``jax.jit`` for jax, where one compiled call replaces a dozen
 dispatched ones (``static_argnums`` are the hashable parameters: dims, shapes, eps,
-which gradients are needed).
+which gradients are needed).  The kernel signatures (see ``python -m plexgrad.backends
+--ops``):
 
 ``linear(x, weight, bias)``
     ``x @ weight.T + bias`` for a 2-d ``x`` (``bias`` may be ``None``).

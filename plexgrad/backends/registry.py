@@ -12,11 +12,11 @@ points.
 
 Discovery runs on first use of a device (never at ``import plexgrad``); dispatch
 then looks kernels up in plain dicts (``plexgrad.core.dispatch``), never through pluggy.
+This module sits below dispatch and never imports it: it knows backends, not ops.
 """
 
-__all__ = ["BackendRecord", "records", "claimed_device_types", "load_backend_for", "backends_implementing", "reset", "describe",
-           "core_op_names", "autoload_disabled", "device_types", "ENTRY_POINT_GROUP", "AUTOLOAD_VARIABLE",
-           "STATUSES", "FACTORY_KERNELS"]
+__all__ = ["BackendRecord", "records", "claimed_device_types", "load_backend_for", "backends_implementing", "reset",
+           "describe", "autoload_disabled", "device_types", "ENTRY_POINT_GROUP", "AUTOLOAD_VARIABLE", "STATUSES"]
 
 import importlib
 import os
@@ -33,8 +33,6 @@ ENTRY_POINT_GROUP = "plexgrad.backends"
 AUTOLOAD_VARIABLE = "PLEXGRAD_DISABLE_PLUGIN_AUTOLOAD"
 BUILTIN_PLUGINS = ("plexgrad.backends.numpy_be", "plexgrad.backends.jax_be", "plexgrad.backends.cupy_be")
 STATUSES = ("active", "available", "unavailable", "failed", "incompatible", "conflict")
-FACTORY_KERNELS = ("full",)
-"""Kernels the core calls directly (not declared ops) that every backend should supply."""
 
 _USABLE = ("active", "available")
 _INSTALL_HINTS = {
@@ -322,20 +320,14 @@ def backends_implementing(op_name):
     return [record.name for record in records() if op_name in record.ops and record.usable]
 
 
-def core_op_names():
-    """Every op the core dispatches (declared ops plus ``FACTORY_KERNELS``): what coverage is measured against."""
-    from ..core.dispatch import OPS
-    return frozenset(OPS) | frozenset(FACTORY_KERNELS)
-
-
 def describe(load=True):
-    """One dict per backend for listings: name, distribution, version, device_types, status, reason,
-    implemented/total core ops and the missing ones (``None`` where coverage is unknown).
+    """One dict per backend for listings: name, distribution, version, plugin, device_types, status,
+    reason and ``ops``, the sorted names of the kernels it supplies (``None`` where unknown).
 
     With ``load=True`` every available backend is loaded first, so the status reads
-    ``active`` and the coverage is the real one (this imports jax if it is installed).
+    ``active`` and ``ops`` is the real kernel table (this imports jax if it is installed).
+    How those kernels cover the core's ops is dispatch's business (``plexgrad.core.dispatch.coverage``).
     """
-    core = core_op_names()
     rows = []
     for record in records():
         if load and record.status == "available":
@@ -344,19 +336,12 @@ def describe(load=True):
         rows.append({
             "name": record.name, "distribution": record.distribution, "version": record.version,
             "plugin": record.plugin, "device_types": list(record.device_types), "status": record.status,
-            "reason": record.reason,
-            "implemented": len(core & record.ops) if known else None, "total": len(core),
-            "missing": sorted(core - record.ops) if known else None,
-            "extra": sorted(record.ops - core) if known else None,
+            "reason": record.reason, "ops": sorted(record.ops) if known else None,
         })
     return rows
 
 
 def reset():
-    """Forget discovery (for tests); loaded kernel tables in the core are cleared too."""
+    """Forget discovery (for tests; ``plexgrad.core.dispatch.reset`` also forgets the kernel tables)."""
     global _registry
     _registry = _Registry()
-    from ..core import dispatch
-    dispatch._BACKENDS.clear()
-    for op in dispatch.OPS.values():
-        op.kernels.clear()

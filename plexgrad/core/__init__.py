@@ -1,9 +1,11 @@
-"""plexgrad.core: dtypes, devices, Tensor, the op table and autograd.
+"""plexgrad.core: dtypes, devices, Tensor, the dispatch seam, the op declarations and autograd.
 
-Nothing here imports an array library other than numpy; backends are loaded on the
-first use of their device type.
+Nothing here imports an array library other than numpy, nor nn, optim or data;
+backends are loaded on the first use of their device type.  See docs/architecture.md.
 """
 
 from . import tensor_methods as _tensor_methods
+from .ops import batch_norm as _batch_norm, cross_entropy as _cross_entropy  # noqa: F401  (declare the fused ops)
+from .ops import linear as _linear, updates as _updates  # noqa: F401
 
 _tensor_methods.bind()

@@ -47,14 +47,5 @@ class Backend:
         if not mutable and scatter_flat is None:
             raise TypeError(f"backend {name!r} is immutable but supplies no scatter_flat(base, indices, values)")
 
-    def kernel(self, name):
-        """The kernel ``name``; one this backend lacks raises NotImplementedError when called, naming
-        the op, this backend and the backends that have it (never a bare KeyError)."""
-        found = self.kernels.get(name)
-        if found is None:
-            from .dispatch import missing_kernel
-            return missing_kernel(name, self.name)
-        return found
-
     def __repr__(self):
         return f"<Backend {self.name} devices={self.device_types} ops={len(self.kernels)}>"

@@ -16,6 +16,7 @@ from .autograd.grad_mode import state as grad_state
 from .device import as_device, device as Device, get_default_device
 from .dispatch import backend_for_type
 from .op import Rule, record
+from .ops.creation import filled, moved
 from .random import resolve_generator
 from .shapes import shape_from_args
 from .tensor import Tensor, make_tensor
@@ -212,12 +213,8 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=
     if dtype is None:
         dtype = dtypes.scalar_dtype(fill_value.item() if isinstance(fill_value, Tensor) else fill_value)
     dtype = dtypes.as_dtype(dtype)
-    backend = backend_for_type(target.type)
     value = fill_value.item() if isinstance(fill_value, Tensor) else fill_value
-    data = backend.kernel("full")(shape, value, dtype, backend.native_dtype(dtype)) \
-        if target.type == "cpu" or target.index in (None, 0) else \
-        _host_to(numpy.full(shape, value), dtype, target)
-    return _finish(data, dtype, target, requires_grad)
+    return _finish(filled(shape, value, dtype, target), dtype, target, requires_grad)
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False, out=None, **ignored):
@@ -420,16 +417,18 @@ def to_device(input, target):
     """A copy of ``input`` on device ``target`` (differentiable)."""
     if input._device is target:
         return input
-    source_backend = backend_for_type(input._device.type)
-    host = source_backend.to_host(input._data)
-    # a transfer never aliases (as in torch): the host array may be the source's own (or a
-    # read-only window onto device memory), so a backend that wraps host memory (numpy's
-    # from_host does) gets its own copy; the others copy to their device anyway
-    if backend_for_type(target.type).mutable:
-        host = numpy.array(host, order="C", copy=True)
-    else:
-        host = numpy.ascontiguousarray(host).reshape(host.shape)  # keeps 0-d
-    data = _host_to(host, input._dtype, target)
+    data = moved(input._data, target) if input._device.type == target.type else None
+    if data is None:
+        source_backend = backend_for_type(input._device.type)
+        host = source_backend.to_host(input._data)
+        # a transfer never aliases (as in torch): the host array may be the source's own (or a
+        # read-only window onto device memory), so a backend that wraps host memory (numpy's
+        # from_host does) gets its own copy; the others copy to their device anyway
+        if backend_for_type(target.type).mutable:
+            host = numpy.array(host, order="C", copy=True)
+        else:
+            host = numpy.ascontiguousarray(host).reshape(host.shape)  # keeps 0-d
+        data = _host_to(host, input._dtype, target)
     result = make_tensor(data, input._dtype, target)
     if grad_state.enabled and input._requires_grad:
         record(_TO_DEVICE, (input,), result, (), input._device)

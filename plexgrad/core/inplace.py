@@ -11,7 +11,7 @@ live view of that base has its history regenerated, as in torch.
 """
 
 __all__ = ["assign_in_place", "check_in_place", "snapshot", "in_place", "make_in_place_method",
-           "accumulate_into", "copy_source", "fast_binary_in_place", "direct_kernels", "bump_version", "view_scatter",
+           "accumulate_into", "copy_source", "fast_binary_in_place", "bump_version", "view_scatter",
            "restride_in_place"]
 
 import numpy
@@ -20,7 +20,7 @@ from .autograd.grad_mode import state as grad_state
 from .op import Rule, cast, record
 from .storage import bump_version
 from .tensor import Tensor, make_tensor
-from .dispatch import backend_for_type
+from .dispatch import backend_for_type, call, native
 from .view_replay import refresh_views, regenerate_views, replay, replay_arrays, scatter_back
 from .views import DEFAULT, MULTI_OUTPUT, ViewMeta, hand_storage_to_hidden_root, live_views, register, root_of
 
@@ -132,7 +132,8 @@ def _write(target, result_data):
         shape = tuple(target._data.shape)
         values = result_data
         if tuple(values.shape) != shape:
-            values = backend.kernel("expand")(values, shape)
+            from .ops.shape import _expand_op
+            values = call(_expand_op, target._device, values, shape)
         root = root_of(target)
         if target._base is None:
             target._data = values
@@ -295,7 +296,7 @@ def make_in_place_method(function, name):
 def accumulate_into(target, value):
     """``target += value`` without recording (AccumulateGrad); one kernel call on mutable backends."""
     backend = backend_for_type(target._device.type)
-    add_into = backend.kernels.get("add_")
+    add_into = native(_updates().add_in_place, target._device)
     if (add_into is not None and target._dtype is value._dtype and target._data.shape == value._data.shape
             and backend.owned(target._data) is target._data and value._device is target._device):
         add_into(target._data, value._data)
@@ -328,7 +329,8 @@ def fast_binary_in_place(general, kernel_name, true_division=False):
                 self._requires_grad or getattr(other, "_requires_grad", False)):
             return general(self, other, *args, **kwargs)
         backend = backend_for_type(self._device.type)
-        kernel = backend.kernels.get(kernel_name)
+        updates = _updates()
+        kernel = native(updates.IN_PLACE[kernel_name], self._device)
         data = self._data
         dtype = self._dtype
         if kernel is None or backend.owned(data) is not data or true_division and not dtype.is_floating_point:
@@ -345,7 +347,7 @@ def fast_binary_in_place(general, kernel_name, true_division=False):
         if alpha != 1:
             if type(alpha) not in _NUMBERS or _scalar_result(dtype, alpha) is not dtype:
                 return general(self, other, *args, **kwargs)
-            scaled_kernel = backend.kernels.get("add_scaled_") if kernel_name in _SCALED_SIGNS else None
+            scaled_kernel = native(updates.add_scaled_in_place, self._device) if kernel_name in _SCALED_SIGNS else None
             if scaled_kernel is not None and value is not other:
                 try:
                     scaled_kernel(data, value, alpha * _SCALED_SIGNS[kernel_name])
@@ -366,28 +368,14 @@ def fast_binary_in_place(general, kernel_name, true_division=False):
     return method
 
 
-def direct_kernels(tensors, names):
-    """The backend's in-place kernels ``names`` when they may write straight into ``tensors``' arrays.
+def _updates():
+    """``core.ops.updates`` (the declared in-place update ops), imported on first use: the ops
+    package imports this module."""
+    global _UPDATES
+    if _UPDATES is None:
+        from .ops import updates
+        _UPDATES = updates
+    return _UPDATES
 
-    That is: one device of a mutable backend that has every kernel, one dtype, arrays
-    owned by their tensors (not views into another array), and nothing to record (no
-    tensor requires grad while autograd records).  Optimizers and running statistics
-    use this for their updates; otherwise ``None`` (use Tensor methods).
-    """
-    first = tensors[0]
-    device, dtype = first._device, first._dtype
-    recording = grad_state.enabled
-    backend = backend_for_type(device.type)
-    owned = backend.owned
-    for tensor in tensors:
-        if (tensor._device is not device or tensor._dtype is not dtype or recording and tensor._requires_grad
-                or owned(tensor._data) is not tensor._data):
-            return None
-    kernels = backend.kernels
-    found = []
-    for name in names:
-        kernel = kernels.get(name)
-        if kernel is None:
-            return None
-        found.append(kernel)
-    return found
+
+_UPDATES = None

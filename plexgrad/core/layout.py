@@ -5,21 +5,20 @@ __all__ = ["has_root_layout", "flat_index", "positions_through", "strides"]
 
 import numpy
 
-from .dispatch import backend_for_type
+from .device import device as _device
+from .dispatch import backend_for_type, call
 from .shapes import contiguous_strides
 from .views import is_immutable, root_of
 
-def _numpy_kernels():
-    return backend_for_type("cpu").kernels
+_CPU = _device("cpu")
 
 
 def positions_through(shape, steps):
     """numpy int64 array: each element's flat position in an array of ``shape`` after ``steps``."""
-    kernels = _numpy_kernels()
     result = numpy.arange(int(numpy.prod(shape, dtype=numpy.int64)), dtype=numpy.int64).reshape(shape)
     for op, params, _, _, _ in steps:
         if op.name != "view_dtype":  # same element size: positions do not move
-            result = kernels[op.name](result, *params)
+            result = call(op, _CPU, result, *params)
     return numpy.array(result, order="C")  # ascontiguousarray would make a 0-d view 1-d
 
 

@@ -1,7 +1,8 @@
 """Declaring ops: each primitive is declared once with its name, dtype rule and
 derivative rule; backends only supply kernels.
 
-``Op`` holds the per-device kernel dict that ``dispatch`` fills.  ``Rule`` holds
+``Op`` (defined in ``dispatch``, which owns and fills its kernel table) is the
+declaration; ``dtype_rules`` computes result dtypes.  ``Rule`` holds
 the derivative, written in plexgrad Tensor ops so it runs on every backend and can
 be differentiated again.  The ``unary``/``binary``/``apply`` helpers below are the
 hot paths every call goes through: device check, dtype promotion, one dict lookup
@@ -14,11 +15,14 @@ __all__ = ["Op", "Rule", "declare", "apply", "unary", "binary", "kernel_for", "m
 from . import dtypes
 from .autograd.grad_mode import state as grad_state
 from .autograd.node import Node
-from .dispatch import backend_for_type, register_op
+from .dispatch import Op, Rule, kernel_for, register_op, table_of
+from .dtype_rules import RULES as _DTYPE_RULES
 from .storage import VersionCounter
 from .tensor import Tensor, make_tensor
 
 _FLOATING = dtypes.FLOATING
+_PROMOTE = _DTYPE_RULES["promote"]
+_PROMOTE_VALUES = _DTYPE_RULES["promote_values"]
 # Nodes are built field by field on the hot paths (see Node's slots), and the recorders spell the
 # edge rule (grad_fn, else the leaf if it requires grad, else None) inline: a helper call per
 # input costs ~0.05 us, which the jax per-op budget (1.3x a raw jnp call) does not have.
@@ -26,48 +30,14 @@ _new_node = object.__new__
 _SCALAR_TYPES = (int, float, bool)
 
 
-class Rule:
-    """A derivative rule: ``backward(node, grad) -> tuple of input gradients``."""
+def declare(name, backward=None, node_name=None, dtype_rule="same", doc="", *, signature,
+            decomposition=None, uses=(), placement=False):
+    """Declare an op once; returns the ``Op`` (see ``dispatch.Op`` for the parts of a declaration).
 
-    __slots__ = ("node_name", "backward")
-
-    def __init__(self, node_name, backward):
-        self.node_name = node_name
-        self.backward = backward
-
-
-class Op:
-    """A primitive: its name, its kernels by device type, its derivative rule."""
-
-    __slots__ = ("name", "kernels", "rule", "dtype_rule", "doc")
-
-    def __init__(self, name, backward=None, node_name=None, dtype_rule="same", doc=""):
-        self.name = name
-        self.kernels = {}
-        self.rule = None if backward is None else Rule(node_name or _node_name(name), backward)
-        self.dtype_rule = dtype_rule
-        self.doc = doc
-
-    def __repr__(self):
-        return f"<Op {self.name} dtype={self.dtype_rule} differentiable={self.rule is not None}>"
-
-
-def _node_name(op_name):
-    return "".join(part.capitalize() for part in op_name.split("_")) + "Backward0"
-
-
-def declare(name, backward=None, node_name=None, dtype_rule="same", doc=""):
-    """Declare a primitive op once; returns the ``Op``."""
-    return register_op(Op(name, backward, node_name, dtype_rule, doc))
-
-
-def kernel_for(op, device):
-    """The kernel of ``op`` for ``device`` (loading its backend on first use)."""
-    try:
-        return op.kernels[device.type]
-    except KeyError:
-        backend_for_type(device.type)
-        return op.kernels[device.type]
+    ``signature`` is the kernel's positional parameters, e.g. ``"x, dims: static, keepdim: static"``
+    or a tuple of ``(name, kind)`` pairs.
+    """
+    return register_op(Op(name, backward, node_name, dtype_rule, doc, signature, decomposition, uses, placement))
 
 
 def mixed_device_error(op_name, first, second):
@@ -152,7 +122,8 @@ def _cast_backward(node, grad):
     return (cast(grad, node.params),)
 
 
-_cast_op = declare("cast", _cast_backward, node_name="ToCopyBackward0", doc="convert to another dtype")
+_cast_op = declare("cast", _cast_backward, node_name="ToCopyBackward0", doc="convert to another dtype",
+                   signature="x, dtype: dtype", dtype_rule="given")
 
 _SCALAR_PROMOTION = {}
 
@@ -180,41 +151,45 @@ def _check_scalar(op_name, value):
     )
 
 
-def _to_float(dtype):
-    return dtype if dtype.category == _FLOATING else dtypes.get_default_dtype()
-
-
 # ---- the two hot paths ---------------------------------------------------------------
 
 
 def unary(name, backward=None, dtype_rule="same", save_input=False, save_output=False, node_name=None, doc=""):
     """Declare an element-wise unary op and return its public function.
 
-    dtype_rule: ``"same"``, ``"float"`` (integers become the default float) or ``"bool"``.
+    dtype_rule: a rule of ``dtype_rules`` (``"same"``, ``"float"``: integers become the default
+    float, ``"bool"``, ...); it decides the dtype the kernel runs in and the result's.
     """
-    op = declare(name, backward, node_name, dtype_rule, doc)
-    kernels = op.kernels
+    op = declare(name, backward, node_name, dtype_rule, doc, signature="x")
+    table = table_of(op)
     rule = op.rule
-    to_float = dtype_rule == "float"
-    to_bool = dtype_rule == "bool"
+    dtype_rule = op.dtype_rule
+    dtype_cache = dtype_rule._cache  # the rule's answers, read inline: a call per op costs too much
+    keeps_dtype = dtype_rule.keeps_dtype
 
     def function(input):
         if type(input) is not Tensor and not isinstance(input, Tensor):
             raise TypeError(f"{name}(): argument 'input' must be Tensor, not {type(input).__name__}")
         dtype = input._dtype
-        if to_float and dtype.category != _FLOATING:
-            input = cast(input, dtypes.get_default_dtype())
-            dtype = input._dtype
+        if keeps_dtype:
+            result_dtype = dtype
+        else:
+            try:
+                compute, result_dtype = dtype_cache[dtype]
+            except KeyError:
+                compute, result_dtype = dtype_rule(dtype)
+            if compute is not dtype:
+                input = cast(input, compute)
         device = input._device
         try:
-            kernel = kernels[device.type]
+            kernel = table[device.type]
         except KeyError:
             kernel = kernel_for(op, device)
         try:
             data = kernel(input._data)
         except Exception as error:
             raise _kernel_error(name, (input,), error) from error
-        result = make_tensor(data, dtypes.bool if to_bool else dtype, device)
+        result = make_tensor(data, result_dtype, device)
         if rule is not None and grad_state.enabled and input._requires_grad:
             record_unary(rule, input, result, (input,) if save_input else (), None, save_output)
         return result
@@ -230,14 +205,16 @@ def binary(name, backward=None, dtype_rule="promote", save_inputs=False, save_ou
            doc=""):
     """Declare an element-wise binary op (with broadcasting) and return its public function.
 
-    dtype_rule: ``"promote"`` (torch promotion), ``"float"`` (then integers become the
-    default float) or ``"bool"`` (promote the inputs, return bool).
+    The operands are promoted as torch does; then ``dtype_rule`` (``"promote"``, ``"float"``: then
+    integers become the default float, ``"bool"``: return bool, ...) decides the dtype the kernel
+    runs in and the result's.
     """
-    op = declare(name, backward, node_name, dtype_rule, doc)
-    kernels = op.kernels
+    op = declare(name, backward, node_name, dtype_rule, doc, signature="x: array|scalar, y: array|scalar")
+    table = table_of(op)
     rule = op.rule
-    to_float = dtype_rule == "float"
-    to_bool = dtype_rule == "bool"
+    dtype_rule = op.dtype_rule
+    dtype_cache = dtype_rule._cache  # the rule's answers, read inline: a call per op costs too much
+    keeps_dtype = dtype_rule.keeps_dtype
 
     def function(input, other):
         input_is_tensor = type(input) is Tensor or isinstance(input, Tensor)
@@ -253,8 +230,13 @@ def binary(name, backward=None, dtype_rule="promote", save_inputs=False, save_ou
                 dtype = input._dtype
                 if dtype is not other._dtype:
                     dtype = promote_pair(input, other)
-            if to_float and dtype.category != _FLOATING:
-                dtype = dtypes.get_default_dtype()
+            if keeps_dtype:
+                result_dtype = dtype
+            else:
+                try:
+                    dtype, result_dtype = dtype_cache[dtype]
+                except KeyError:
+                    dtype, result_dtype = dtype_rule(dtype)
             if input_is_tensor and input._dtype is not dtype:
                 input = cast(input, dtype)
             if other._dtype is not dtype:
@@ -265,8 +247,13 @@ def binary(name, backward=None, dtype_rule="promote", save_inputs=False, save_ou
             other = _check_scalar(name, other)
             tensor = input
             dtype = _scalar_result(input._dtype, other)
-            if to_float and dtype.category != _FLOATING:
-                dtype = dtypes.get_default_dtype()
+            if keeps_dtype:
+                result_dtype = dtype
+            else:
+                try:
+                    dtype, result_dtype = dtype_cache[dtype]
+                except KeyError:
+                    dtype, result_dtype = dtype_rule(dtype)
             if input._dtype is not dtype:
                 input = cast(input, dtype)
             first = input._data
@@ -276,14 +263,14 @@ def binary(name, backward=None, dtype_rule="promote", save_inputs=False, save_ou
                             f"{type(input).__name__} and {type(other).__name__}")
         device = tensor._device
         try:
-            kernel = kernels[device.type]
+            kernel = table[device.type]
         except KeyError:
             kernel = kernel_for(op, device)
         try:
             data = kernel(first, second)
         except Exception as error:
             raise _kernel_error(name, (input, other), error) from error
-        result = make_tensor(data, dtypes.bool if to_bool else dtype, device)
+        result = make_tensor(data, result_dtype, device)
         if rule is not None and grad_state.enabled:
             input_grad = input_is_tensor and input._requires_grad
             other_grad = (type(other) is Tensor or isinstance(other, Tensor)) and other._requires_grad
@@ -416,26 +403,42 @@ def _last_mismatch(shapes):
     return first, second
 
 
-def apply(op, inputs, params=(), dtype=None, save=(), save_output=False, node_params=None):
+def apply(op, inputs, params=(), save=(), save_output=False, node_params=None):
     """Run ``op`` on tensors ``inputs`` with plain ``params``; the generic (slower) path.
 
-    ``dtype`` is the result dtype (default: the first input's).  ``save`` lists
-    input positions the derivative rule needs.
+    The result dtype comes from the op's declared dtype rule: of the first input's dtype,
+    or for ``promote`` of the tensor inputs' promoted dtype (inputs of another dtype are
+    cast to it first).  ``save`` lists input positions the derivative rule needs.
     """
     first = inputs[0]
     device = first._device
+    dtype = first._dtype
     for other in inputs[1:]:
         if other._device is not device:
             _check_devices(op.name, first, other)
+    dtype_rule = op.dtype_rule
+    if dtype_rule is _PROMOTE or dtype_rule is _PROMOTE_VALUES:
+        skip = 0 if dtype_rule is _PROMOTE else 1
+        dtype = inputs[skip]._dtype
+        for other in inputs[skip + 1:]:
+            if other._dtype is not dtype:
+                dtype = dtypes.promote_types(dtype, other._dtype)
+        if any(tensor._dtype is not dtype for tensor in inputs[skip:]):
+            inputs = tuple(inputs[:skip]) + tuple(cast(tensor, dtype) for tensor in inputs[skip:])
+        first = inputs[0]
+    compute, result_dtype = dtype_rule(dtype)
+    if compute is not dtype:
+        inputs = (cast(first, compute),) + tuple(inputs[1:])
+        first = inputs[0]
     try:
-        kernel = op.kernels[device.type]
+        kernel = table_of(op)[device.type]
     except KeyError:
         kernel = kernel_for(op, device)
     try:
         data = kernel(*[t._data for t in inputs], *params)
     except Exception as error:
         raise _kernel_error(op.name, inputs, error) from error
-    result = make_tensor(data, first._dtype if dtype is None else dtype, device)
+    result = make_tensor(data, result_dtype, device)
     if op.rule is not None and grad_state.enabled:
         for tensor in inputs:
             if tensor._requires_grad:

@@ -9,6 +9,7 @@ __all__ = ["replay_arrays", "replay", "scatter_back", "refresh_views", "regenera
 import numpy
 
 from . import tensor as _tensor_module
+from .dispatch import call
 from .dtypes import int64 as _INT64
 from .layout import positions_through
 from .tensor import make_tensor
@@ -65,22 +66,23 @@ def scatter_back(backend, device, dtype, root_data, steps, values):
         dtypes_before = [dtype]
         for step in steps[:-1]:
             dtypes_before.append(dtypes_before[-1] if step[4] is None else step[4])
-        kernels = backend.kernels
+        from .ops.indexing import _index_put_op
+        from .ops.shape import _permute_op, _reshape_op, _view_dtype_op
         for step, before, before_dtype in zip(reversed(steps), reversed(arrays), reversed(dtypes_before)):
             name = step[0].name
             params = step[1]
             if name == "getitem":
-                values = kernels["index_put"](before, values, params[0], False)
+                values = call(_index_put_op, device, before, values, params[0], False)
             elif name == "reshape":
-                values = kernels["reshape"](values, tuple(before.shape))
+                values = call(_reshape_op, device, values, tuple(before.shape))
             elif name == "permute":
                 dims = params[0]
                 inverse = [0] * len(dims)
                 for position, dim in enumerate(dims):
                     inverse[dim] = position
-                values = kernels["permute"](values, tuple(inverse))
+                values = call(_permute_op, device, values, tuple(inverse))
             else:
-                values = kernels["view_dtype"](values, before_dtype)
+                values = call(_view_dtype_op, device, values, before_dtype)
         return values
     positions = positions_through(tuple(root_data.shape), steps)
     flat = positions.reshape(-1)

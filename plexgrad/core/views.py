@@ -31,7 +31,7 @@ __all__ = ["ViewMeta", "make_view", "apply_step", "alias", "rebind", "hand_stora
 import weakref
 
 from .autograd.grad_mode import state as grad_state
-from .dispatch import backend_for_type
+from .dispatch import backend_for_type, kernel_for
 from .storage import shared_counter
 from .tensor import make_tensor
 
@@ -137,12 +137,8 @@ def apply_step(source, step, creation=DEFAULT):
 
 
 def kernel_of(op, device):
-    """The kernel of view op ``op`` for ``device`` (loading its backend on first use)."""
-    try:
-        return op.kernels[device.type]
-    except KeyError:
-        backend_for_type(device.type)
-        return op.kernels[device.type]
+    """The kernel of view op ``op`` for ``device``, through the dispatch seam."""
+    return kernel_for(op, device)
 
 
 def alias(tensor, fresh_counter=False, into=None):

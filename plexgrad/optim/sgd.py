@@ -2,7 +2,9 @@
 
 __all__ = ["SGD"]
 
-from ..core.inplace import bump_version, direct_kernels
+from ..core.dispatch import call
+from ..core.inplace import bump_version
+from ..core.ops.updates import add_scaled_in_place, mul_in_place, writable_together
 from .optimizer import Optimizer, scalar
 
 
@@ -76,21 +78,21 @@ class SGD(Optimizer):
 
 
 def _direct_momentum_step(param, grad, buffer, lr, momentum, dampening):
-    """The plain momentum update as three in-place kernel calls on mutable backends; False if not possible."""
+    """The plain momentum update as three in-place ops on mutable backends; False if not possible."""
     if not param._dtype.is_floating_point:
         return False
-    kernels = direct_kernels((param, grad, buffer), _MOMENTUM_KERNELS)
     shape = param._data.shape
-    if kernels is None or grad._data.shape != shape or buffer._data.shape != shape:
+    if (grad._data.shape != shape or buffer._data.shape != shape
+            or not writable_together((param, grad, buffer), _MOMENTUM_OPS)):
         return False
-    multiply_into, add_scaled_into = kernels
+    device = param._device
     data = buffer._data
-    multiply_into(data, momentum)
-    add_scaled_into(data, grad._data, 1 - dampening)
-    add_scaled_into(param._data, data, -lr)
+    call(mul_in_place, device, data, momentum)
+    call(add_scaled_in_place, device, data, grad._data, 1 - dampening)
+    call(add_scaled_in_place, device, param._data, data, -lr)
     bump_version(buffer)
     bump_version(param)
     return True
 
 
-_MOMENTUM_KERNELS = ("mul_", "add_scaled_")
+_MOMENTUM_OPS = (mul_in_place, add_scaled_in_place)

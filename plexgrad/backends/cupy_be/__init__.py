@@ -33,5 +33,6 @@ def _load():
 @hookimpl
 def plexgrad_backends():
     return [BackendDeclaration(
-        name="cupy", device_types=("cuda",), api_version=API_VERSION, load=_load, ops=OP_NAMES | {"index_put_"},
+        name="cupy", device_types=("cuda",), api_version=API_VERSION, load=_load,
+        ops=OP_NAMES | {"index_put_", "add_", "sub_", "mul_", "div_", "move"},
         is_available=_is_available, description="CuPy arrays on NVIDIA GPUs")]

@@ -88,12 +88,24 @@ def build_backend():
         cupyx.scatter_add(result, positions(index, dim), source)
         return result
 
-    def add_into(destination, source):
-        cupy.add(destination, source, out=destination)
+    def in_place(ufunc):
+        def kernel(destination, source):
+            ufunc(destination, source, out=destination)
+        return kernel
+
+    def full(shape, value, dtype, device):
+        with cupy.cuda.Device(device.index or 0):  # made on that GPU, never through the host
+            return cupy.full(shape, value, dtype=native_dtype(dtype))
+
+    def move(x, device):
+        with cupy.cuda.Device(device.index or 0):  # a peer copy between GPUs, not through the host
+            return cupy.array(x, copy=True)
 
     kernels = _shared_kernels(cupy, native_dtype)
     kernels.update({"index_put": index_put, "index_put_": index_put_, "scatter_add": scatter_add,
-                    "add_": add_into})
+                    "full": full, "move": move,
+                    "add_": in_place(cupy.add), "sub_": in_place(cupy.subtract), "mul_": in_place(cupy.multiply),
+                    "div_": in_place(cupy.true_divide)})
     return Backend(
         "cupy", ("cuda",), kernels,
         from_host=from_host, to_host=cupy.asnumpy, native_dtype=native_dtype, dtype_of=dtype_of,

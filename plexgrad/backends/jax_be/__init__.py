@@ -27,5 +27,5 @@ def _load():
 @hookimpl
 def plexgrad_backends():
     return [BackendDeclaration(
-        name="jax", device_types=("jax",), api_version=API_VERSION, load=_load, ops=OP_NAMES,
+        name="jax", device_types=("jax",), api_version=API_VERSION, load=_load, ops=OP_NAMES | {"move"},
         is_available=_is_available, description="jax.numpy arrays on any XLA device")]

@@ -56,11 +56,15 @@ def build_backend():
         source = src[tuple(slice(0, extent) for extent in index.shape)]
         return x.at[scatter_positions(jnp, index, dim)].set(source)
 
-    def full(shape, value, dtype, native_dtype):
-        return jnp.full(shape, value, dtype=native_dtype)
+    def full(shape, value, dtype, device):
+        # made on jax:N itself (never through the host)
+        return jnp.full(shape, value, dtype=native[dtype], device=devices[device.index or 0])
+
+    def move(x, device):
+        return jax.device_put(x, devices[device.index or 0])  # device to device, not through the host
 
     kernels = build_kernels(jnp, native_dtype)
-    kernels.update({
+    kernels.update({"move": move,
         "index_put": index_put, "scatter_add": scatter_add, "scatter": scatter, "full": full,
         "sigmoid": jax.nn.sigmoid, "copy": lambda x: x,
     })

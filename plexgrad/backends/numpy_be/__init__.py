@@ -16,5 +16,5 @@ def _load():
 def plexgrad_backends():
     return [BackendDeclaration(
         name="numpy", device_types=("cpu",), api_version=API_VERSION, load=_load,
-        ops=OP_NAMES | {"index_put_", "add_", "sub_", "mul_", "div_", "add_scaled_"},
+        ops=OP_NAMES | {"index_put_", "add_", "sub_", "mul_", "div_", "add_scaled_", "move"},
         description="numpy arrays on the host CPU")]

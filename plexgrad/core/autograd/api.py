@@ -2,7 +2,6 @@
 
 __all__ = ["backward", "grad", "Variable"]
 
-from ..dispatch import backend_for_type
 from ..tensor import Tensor, make_tensor
 from .engine import run_backward
 
@@ -51,12 +50,16 @@ def _root_gradients(outputs, gradients, create_graph):
     return roots
 
 
+_filled = []  # ops.creation.filled, imported on first use: the ops sit above autograd
+
+
 def _filled_like(output, value):
     """A tensor shaped like ``output`` filled with ``value``, made with one kernel call."""
-    backend = backend_for_type(output._device.type)
+    if not _filled:
+        from ..ops.creation import filled
+        _filled.append(filled)
     dtype = output._dtype
-    data = backend.kernel("full")(output._data.shape, value, dtype, backend.native_dtype(dtype))
-    return make_tensor(data, dtype, output._device)
+    return make_tensor(_filled[0](output._data.shape, value, dtype, output._device), dtype, output._device)
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):

@@ -62,11 +62,16 @@ def _crop(result, like):
 
 
 _conv2d_op = declare("conv2d", _conv2d_backward, node_name="ConvolutionBackward0",
-                     doc="2-d cross-correlation of (N, C, H, W) with (O, C/groups, kH, kW)")
+                     doc="2-d cross-correlation of (N, C, H, W) with (O, C/groups, kH, kW)",
+                     signature="x, weight, stride: static, padding: static, dilation: static, groups: static")
 _input_grad_op = declare("conv2d_input_grad", _input_grad_backward, node_name="ConvolutionBackwardBackward0",
-                         doc="transposed convolution: the gradient of conv2d with respect to its input")
+                         doc="transposed convolution: the gradient of conv2d with respect to its input",
+                         signature="grad, weight, input_shape: static, stride: static, padding: static, "
+                                   "dilation: static, groups: static")
 _weight_grad_op = declare("conv2d_weight_grad", _weight_grad_backward, node_name="ConvolutionBackwardBackward0",
-                          doc="the gradient of conv2d with respect to its weight")
+                          doc="the gradient of conv2d with respect to its weight",
+                          signature="x, grad, weight_shape: static, stride: static, padding: static, "
+                                    "dilation: static, groups: static")
 
 
 def convolve(input, weight, params):

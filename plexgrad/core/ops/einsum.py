@@ -60,7 +60,8 @@ def _einsum_backward(node, grad):
     return tuple(grads)
 
 
-_einsum_op = declare("einsum", _einsum_backward, dtype_rule="promote", doc="Einstein summation")
+_einsum_op = declare("einsum", _einsum_backward, dtype_rule="promote", doc="Einstein summation",
+                     signature="arrays: arrays, equation: static")
 
 
 def _parse(equation, operands):
@@ -154,4 +155,4 @@ def einsum(equation, *operands):
     operands = [cast(operand, dtype) for operand in operands]
     operands = _broadcast_operands(subscripts, operands)
     normalized = ",".join(subscripts) + "->" + output
-    return apply(_einsum_op, tuple(operands), (normalized,), dtype=dtype, save=tuple(range(len(operands))))
+    return apply(_einsum_op, tuple(operands), (normalized,), save=tuple(range(len(operands))))

@@ -19,7 +19,7 @@ import math
 from .. import dtypes
 from ..op import apply, binary, binary_operands, declare, promote_pair, cast, _scalar_result
 from ..autograd.grad_mode import state as grad_state
-from ..dispatch import backend_for_type
+from ..dispatch import call, runnable
 from ..tensor import Tensor, make_tensor
 from .. import op as _op
 
@@ -67,12 +67,12 @@ sigmoid = _op.unary("sigmoid", lambda node, grad: (grad * node.saved_output() * 
 
 
 def _relu_backward(node, grad):
-    """``grad`` where the output is positive: one fused kernel for first-order gradients when the
-    backend has ``relu_backward``, else (and under create_graph) plexgrad ops."""
+    """``grad`` where the output is positive: the ``relu_backward`` op (one fused kernel where the
+    backend has it) for first-order gradients; under create_graph, plexgrad ops."""
     data = node.output_array()  # checked: the output may have been written in place since
     if data is not None and not grad_state.enabled and grad._dtype is node.output_meta[0]:
         device = grad._device
-        kernel = backend_for_type(device.type).kernels.get("relu_backward")
+        kernel = runnable(_relu_backward_op, device)
         if kernel is not None:
             return (make_tensor(kernel(grad._data, data), grad._dtype, device),)
     return (grad * (node.saved_output() > 0),)
@@ -99,17 +99,8 @@ log10 = _op.unary("log10", lambda node, grad: (grad / (_saved_input(node) * math
                   save_input=True)
 reciprocal = _op.unary("reciprocal", lambda node, grad: (-grad * node.saved_output() ** 2,), "float",
                        save_output=True)
-_square = _op.unary("square", lambda node, grad: (grad * _saved_input(node) * 2,), save_input=True)
-
-
-def square(input):
-    """x * x; a bool tensor gives int64, as in torch."""
-    if isinstance(input, Tensor) and input._dtype is dtypes.bool:
-        input = cast(input, dtypes.int64)
-    return _square(input)
-
-
-square.op = _square.op
+square = _op.unary("square", lambda node, grad: (grad * _saved_input(node) * 2,), "bool_as_int64", save_input=True,
+                   doc="x * x; a bool tensor gives int64, as in torch.")
 logical_not = _op.unary("logical_not", dtype_rule="bool")
 bitwise_not = _op.unary("bitwise_not")
 isnan = _op.unary("isnan", dtype_rule="bool")
@@ -215,6 +206,14 @@ ne = binary("ne", dtype_rule="bool")
 lt = binary("lt", dtype_rule="bool")
 le = binary("le", dtype_rule="bool")
 gt = binary("gt", dtype_rule="bool")
+
+
+def _relu_backward_decomposition(device, grad, output):
+    return call(mul.op, device, grad, call(gt.op, device, output, 0))
+
+
+_relu_backward_op = declare("relu_backward", signature="grad, output", decomposition=_relu_backward_decomposition,
+                            uses=("mul", "gt"), doc="grad where output > 0, else 0 (relu's first-order gradient)")
 ge = binary("ge", dtype_rule="bool")
 logical_and = binary("logical_and", dtype_rule="bool")
 logical_or = binary("logical_or", dtype_rule="bool")
@@ -236,7 +235,8 @@ def _where_backward(node, grad):
             None if second_shape is None else sum_to(_where_raw(condition, zero, grad), second_shape))
 
 
-_where_op = declare("where", _where_backward, dtype_rule="promote", doc="condition ? a : b")
+_where_op = declare("where", _where_backward, dtype_rule="promote_values", doc="condition ? a : b",
+                    signature="condition, x, y")
 
 
 def _where_raw(condition, first, second):
@@ -267,7 +267,7 @@ def where(condition, input=None, other=None):
     second = cast(_as_operand(other, device, dtype), dtype)
     shapes = (tuple(input._data.shape) if isinstance(input, Tensor) else None,
               tuple(other._data.shape) if isinstance(other, Tensor) else None)
-    return apply(_where_op, (condition, first, second), dtype=dtype, save=(0,), node_params=shapes)
+    return apply(_where_op, (condition, first, second), save=(0,), node_params=shapes)
 
 
 def _as_operand(value, device, dtype):

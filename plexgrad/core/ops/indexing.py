@@ -10,6 +10,7 @@ import numpy
 
 from .. import dtypes
 from ..autograd.grad_mode import state as grad_state
+from ..dispatch import native as native_kernel, table_of
 from ..op import apply, cast, declare, kernel_for, record, _kernel_error
 from ..host_checks import host_values
 from ..storage import bump_version
@@ -136,7 +137,8 @@ def _getitem_backward(node, grad):
     return (_index_put_native(base, key, grad, accumulate=True),)
 
 
-_getitem_op = declare("getitem", _getitem_backward, node_name="IndexBackward0")
+_getitem_op = declare("getitem", _getitem_backward, node_name="IndexBackward0", signature="x, key: static")
+_getitem_table = table_of(_getitem_op)
 
 
 def getitem(input, key):
@@ -144,7 +146,7 @@ def getitem(input, key):
     native, basic = convert_key(input, key)
     device = input._device
     try:
-        kernel = _getitem_op.kernels[device.type]
+        kernel = _getitem_table[device.type]
     except KeyError:
         kernel = kernel_for(_getitem_op, device)
     try:
@@ -176,7 +178,11 @@ def _index_put_backward(node, grad):
     return (grad_input, grad_value)
 
 
-_index_put_op = declare("index_put", _index_put_backward, node_name="IndexPutBackward0")
+_index_put_op = declare("index_put", _index_put_backward, node_name="IndexPutBackward0",
+                        signature="x, values, key: static, accumulate: static")
+# the same write into x's own memory, on mutable backends that have it (setitem without autograd)
+_index_put_in_place_op = declare("index_put_", signature="x, values, key: static, accumulate: static",
+                                 doc="x[key] = values (or +=) in place; returns nothing")
 
 
 def getitem_native(input, native_key):
@@ -261,7 +267,8 @@ def setitem(input, key, value):
                            f"broadcast to indexing result of shape {list(target_shape)}")
     target_ndim = len(target_shape if target_shape is not None else _indexed_shape(input, native, exact=False))
     backend = input._backend()
-    if not recording and backend.mutable and "index_put_" in backend.kernels:
+    write_into = native_kernel(_index_put_in_place_op, input._device) if not recording and backend.mutable else None
+    if write_into is not None:
         data = backend.owned(input._data)
         if data is not input._data:
             input._data = data
@@ -269,7 +276,7 @@ def setitem(input, key, value):
         if value_data.ndim > target_ndim:
             value_data = value_data.reshape(tuple(value_data.shape[value_data.ndim - target_ndim:]))
         try:
-            backend.kernel("index_put_")(data, value_data, native, False)
+            write_into(data, value_data, native, False)
         except ValueError as error:  # a read-only (expanded) target: the general path says what torch says
             if "read-only" not in str(error):
                 raise

@@ -3,6 +3,7 @@
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "outer"]
 
 from ..autograd.grad_mode import state as grad_state
+from ..dispatch import table_of
 from ..op import apply, cast, declare, kernel_for, promote_pair, record_pair
 from ..tensor import Tensor, make_tensor
 from .elementwise import sum_to
@@ -18,7 +19,7 @@ def _matmul_backward(node, grad):
     return grad_first, grad_second
 
 
-_matmul_op = declare("matmul", _matmul_backward, node_name="MmBackward0", dtype_rule="promote")
+_matmul_op = declare("matmul", _matmul_backward, node_name="MmBackward0", dtype_rule="promote", signature="x, y")
 
 
 def _check(name, first, second):
@@ -46,7 +47,7 @@ def matmul(input, other):
             and len(second := other._data.shape) == 2 and first[1] == second[0]):
         device = input._device  # plain matrices: skip the general checks
         try:
-            kernel = _matmul_op.kernels[device.type]
+            kernel = table_of(_matmul_op)[device.type]
         except KeyError:
             kernel = kernel_for(_matmul_op, device)
         result = make_tensor(kernel(input._data, other._data), input._dtype, device)

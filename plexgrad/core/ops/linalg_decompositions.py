@@ -22,10 +22,10 @@ qr_result = collections.namedtuple("qr", ["Q", "R"])
 eigh_result = collections.namedtuple("eigh", ["eigenvalues", "eigenvectors"])
 cholesky_ex_result = collections.namedtuple("cholesky_ex", ["L", "info"])
 
-_svd_op = declare("linalg_svd")
-_qr_op = declare("linalg_qr")
-_cholesky_op = declare("linalg_cholesky")
-_eigh_op = declare("linalg_eigh")
+_svd_op = declare("linalg_svd", signature="x, full_matrices: static")
+_qr_op = declare("linalg_qr", signature="x, mode: static")
+_cholesky_op = declare("linalg_cholesky", signature="x")
+_eigh_op = declare("linalg_eigh", signature="x, lower: static")
 
 _REFUSE = {name: refuse_backward(f"linalg.{name}") for name in ("svd", "qr", "cholesky", "eigh")}
 

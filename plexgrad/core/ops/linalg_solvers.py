@@ -26,7 +26,7 @@ def _inv_backward(node, grad):
     return (-(inverse.mT @ grad @ inverse.mT),)
 
 
-_inv_op = declare("linalg_inv", _inv_backward, node_name="LinalgInvExBackward0")
+_inv_op = declare("linalg_inv", _inv_backward, node_name="LinalgInvExBackward0", signature="x")
 
 
 def _inverse(A):
@@ -64,7 +64,7 @@ def _det_backward(node, grad):
     return (scale * _inverse(A).mT,)
 
 
-_det_op = declare("linalg_det", _det_backward, node_name="LinalgDetBackward0")
+_det_op = declare("linalg_det", _det_backward, node_name="LinalgDetBackward0", signature="x")
 
 
 def det(A):
@@ -82,7 +82,7 @@ def _logabsdet_backward(node, grad):
     return (grad.unsqueeze(-1).unsqueeze(-1) * _inverse(A).mT,)
 
 
-_slogdet_op = declare("linalg_slogdet")
+_slogdet_op = declare("linalg_slogdet", signature="x")
 _LOGABSDET_RULE = Rule("LinalgSlogdetBackward0", _logabsdet_backward)
 
 
@@ -123,7 +123,7 @@ def _solve_backward(node, grad):
     return (grad_matrix, grad_rhs if node.edges[1] is not None else None)
 
 
-_solve_op = declare("linalg_solve", _solve_backward, node_name="LinalgSolveExBackward0")
+_solve_op = declare("linalg_solve", _solve_backward, node_name="LinalgSolveExBackward0", signature="a, b")
 
 
 def solve(A, B, *, left=True, out=None):

@@ -20,7 +20,8 @@ from .convolution import check_floating, spatial_tuple
 from .reduction import gather_checked
 
 _indices_op = declare("max_pool2d_indices", dtype_rule="int64",
-                      doc="flat input position of each window's maximum (first one on ties)")
+                      doc="flat input position of each window's maximum (first one on ties)",
+                      signature="x, kernel: static, stride: static, padding: static, dilation: static")
 
 
 def _avg_pool_backward(node, grad):
@@ -34,9 +35,13 @@ def _avg_pool_adjoint_backward(node, grad):
 
 
 _avg_pool_op = declare("avg_pool2d", _avg_pool_backward, node_name="AvgPool2DBackward0",
-                       doc="mean over each window")
+                       doc="mean over each window",
+                       signature="x, kernel: static, stride: static, padding: static, count_include_pad: static, "
+                                 "divisor_override: static")
 _avg_pool_adjoint_op = declare("avg_pool2d_backward", _avg_pool_adjoint_backward,
-                               node_name="AvgPool2DBackwardBackward0", doc="adjoint of avg_pool2d")
+                               node_name="AvgPool2DBackwardBackward0", doc="adjoint of avg_pool2d",
+                               signature="grad, input_shape: static, kernel: static, stride: static, "
+                                         "padding: static, count_include_pad: static, divisor_override: static")
 
 
 def _pool_arguments(op_name, input, kernel_size, stride, padding, dilation, ceil_mode, spatial=2):
@@ -85,7 +90,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
         raise RuntimeError("\"max_pool2d\" not implemented for 'Bool'; convert the input with .float() or .int()")
     if not batched:
         input = input.unsqueeze(0)
-    indices = apply(_indices_op, (input,), (kernel, stride, pairs, dilation), dtype=dtypes.int64)
+    indices = apply(_indices_op, (input,), (kernel, stride, pairs, dilation))
     batch, channels, out_h, out_w = indices._data.shape
     values = gather_checked(input.flatten(2), 2, indices.reshape(batch, channels, out_h * out_w))
     values = values.reshape(batch, channels, out_h, out_w)

@@ -9,6 +9,7 @@ import collections
 
 from .. import dtypes
 from ..autograd.grad_mode import state as grad_state
+from ..dispatch import table_of
 from ..op import apply, cast, declare, kernel_for, record_unary
 from ..shapes import normalize_dims, wrap_dim
 from ..tensor import Tensor, make_tensor
@@ -53,7 +54,7 @@ def _sum_backward(node, grad):
     return (expand_reduced(grad, input_shape, dims, keepdim),)
 
 
-_sum_op = declare("sum", _sum_backward, doc="sum over dims")
+_sum_op = declare("sum", _sum_backward, doc="sum over dims", signature="x, dims: static, keepdim: static")
 
 
 def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
@@ -63,7 +64,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None)
         keepdim = bool(keepdim)
         device = input._device
         try:
-            kernel = _sum_op.kernels[device.type]
+            kernel = table_of(_sum_op)[device.type]
         except KeyError:
             kernel = kernel_for(_sum_op, device)
         result = make_tensor(kernel(input._data, None, keepdim), input._dtype, device)
@@ -137,7 +138,7 @@ def _product_of_others(input, dims):
     return (left * right).reshape(tuple(moved.shape)).permute(inverse)
 
 
-_prod_op = declare("prod", _prod_backward)
+_prod_op = declare("prod", _prod_backward, signature="x, dims: static, keepdim: static")
 
 
 def prod(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
@@ -160,8 +161,8 @@ def _extreme_backward(node, grad):
     return (expand_reduced(grad, input_shape, dims, keepdim) * mask / count,)
 
 
-_amax_op = declare("amax", _extreme_backward)
-_amin_op = declare("amin", _extreme_backward)
+_amax_op = declare("amax", _extreme_backward, signature="x, dims: static, keepdim: static")
+_amin_op = declare("amin", _extreme_backward, signature="x, dims: static, keepdim: static")
 
 
 def _extreme(op, input, dim, keepdim):
@@ -183,22 +184,22 @@ def amin(input, dim=(), keepdim=False):
     return _extreme(_amin_op, input, None if dim == () else dim, keepdim)
 
 
-_argmax_op = declare("argmax", dtype_rule="int64")
-_argmin_op = declare("argmin", dtype_rule="int64")
+_argmax_op = declare("argmax", dtype_rule="int64", signature="x, dim: static, keepdim: static")
+_argmin_op = declare("argmin", dtype_rule="int64", signature="x, dim: static, keepdim: static")
 
 
 def argmax(input, dim=None, keepdim=False):
     """Index of the largest value (in the flattened tensor when ``dim`` is None)."""
     if dim is not None:
         dim = wrap_dim(dim, input._data.ndim)
-    return apply(_argmax_op, (input,), (dim, keepdim), dtype=dtypes.int64)
+    return apply(_argmax_op, (input,), (dim, keepdim))
 
 
 def argmin(input, dim=None, keepdim=False):
     """Index of the smallest value (in the flattened tensor when ``dim`` is None)."""
     if dim is not None:
         dim = wrap_dim(dim, input._data.ndim)
-    return apply(_argmin_op, (input,), (dim, keepdim), dtype=dtypes.int64)
+    return apply(_argmin_op, (input,), (dim, keepdim))
 
 
 def _max_or_min(extreme, arg, input, dim, keepdim, other, name):
@@ -230,20 +231,20 @@ def min(input, dim=None, keepdim=False, *, other=None):
     return _max_or_min(amin, argmin, input, dim, keepdim, other, "min")
 
 
-_all_op = declare("all", dtype_rule="bool")
-_any_op = declare("any", dtype_rule="bool")
+_all_op = declare("all", dtype_rule="bool", signature="x, dims: static, keepdim: static")
+_any_op = declare("any", dtype_rule="bool", signature="x, dims: static, keepdim: static")
 
 
 def all(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """True where every element (over ``dim``) is non-zero."""
     dims, keepdim = reduction_args(input, dim, keepdim, axis, keepdims)
-    return apply(_all_op, (input,), (dims, keepdim), dtype=dtypes.bool)
+    return apply(_all_op, (input,), (dims, keepdim))
 
 
 def any(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """True where some element (over ``dim``) is non-zero."""
     dims, keepdim = reduction_args(input, dim, keepdim, axis, keepdims)
-    return apply(_any_op, (input,), (dims, keepdim), dtype=dtypes.bool)
+    return apply(_any_op, (input,), (dims, keepdim))
 
 
 def _cumsum_backward(node, grad):
@@ -251,7 +252,7 @@ def _cumsum_backward(node, grad):
     return (grad.flip(dim).cumsum(dim).flip(dim),)
 
 
-_cumsum_op = declare("cumsum", _cumsum_backward)
+_cumsum_op = declare("cumsum", _cumsum_backward, signature="x, dim: static")
 
 
 def cumsum(input, dim, *, dtype=None):
@@ -316,7 +317,7 @@ def _cumprod_backward_scan(input, grad, dim):
     return (exclusive * total).movedim(-1, dim)
 
 
-_cumprod_op = declare("cumprod", _cumprod_backward)
+_cumprod_op = declare("cumprod", _cumprod_backward, signature="x, dim: static")
 
 
 def cumprod(input, dim, *, dtype=None):
@@ -338,7 +339,7 @@ def _gather_backward(node, grad):
     return (apply(_scatter_add_op, (base, index, grad), (dim,), save=(1,)), None)  # index checked by gather
 
 
-_gather_op = declare("gather", _gather_backward)
+_gather_op = declare("gather", _gather_backward, signature="x, index, dim: static")
 
 
 def gather(input, dim, index):
@@ -361,7 +362,7 @@ def _scatter_add_backward(node, grad):
     return (grad, None, gather_checked(grad, dim, index))  # checked by the forward
 
 
-_scatter_add_op = declare("scatter_add", _scatter_add_backward)
+_scatter_add_op = declare("scatter_add", _scatter_add_backward, signature="x, index, src, dim: static")
 
 
 def scatter_add(input, dim, index, src):

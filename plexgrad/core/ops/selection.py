@@ -95,7 +95,7 @@ def _scatter_backward(node, grad):
     return (grad_input, None, grad_source)
 
 
-_scatter_op = declare("scatter", _scatter_backward)
+_scatter_op = declare("scatter", _scatter_backward, signature="x, index, src, dim: static")
 
 
 def _check_scatter_shapes(name, input, dim, index, source):

@@ -9,6 +9,7 @@ __all__ = ["diagonal", "reshape", "view", "permute", "transpose", "t", "expand",
 
 from .. import dtypes
 from ..autograd.grad_mode import state as grad_state
+from ..dispatch import table_of
 from ..op import apply, cast, declare, kernel_for, promote_pair, record, _kernel_error
 from ..shapes import contiguous_strides, shape_from_args, view_strides, wrap_dim
 from ..tensor import Tensor
@@ -24,7 +25,7 @@ def view_op(op, input, params, node_params=None):
     through it reach its base on every engine and autograd can replay it."""
     device = input._device
     try:
-        kernel = op.kernels[device.type]
+        kernel = table_of(op)[device.type]
     except KeyError:
         kernel = kernel_for(op, device)
     try:
@@ -54,7 +55,7 @@ def _reshape_backward(node, grad):
     return (grad.reshape(node.params),)
 
 
-_reshape_op = declare("reshape", _reshape_backward, node_name="ViewBackward0")
+_reshape_op = declare("reshape", _reshape_backward, node_name="ViewBackward0", signature="x, shape: static")
 
 
 def _infer_shape(shape, numel):
@@ -123,7 +124,7 @@ def view(input, *shape):
     return view_op(_reshape_op, input, (shape,), tuple(input._data.shape))
 
 
-_view_dtype_op = declare("view_dtype", doc="the same bits read as another dtype of the same size")
+_view_dtype_op = declare("view_dtype", signature="x, dtype: dtype", doc="the same bits read as another dtype of the same size")
 
 
 def _diagonal_backward(node, grad):
@@ -134,7 +135,7 @@ def _diagonal_backward(node, grad):
     return (view_scatter(zeros(input_shape, dtype=grad._dtype, device=grad._device), (step,), grad),)
 
 
-_diagonal_op = declare("diagonal", _diagonal_backward)
+_diagonal_op = declare("diagonal", _diagonal_backward, signature="x, offset: static, dim1: static, dim2: static")
 
 
 def diagonal(input, offset=0, dim1=0, dim2=1):
@@ -171,7 +172,7 @@ def _copy_backward(node, grad):
     return (grad,)
 
 
-_copy_op = declare("copy", _copy_backward, node_name="CloneBackward0")
+_copy_op = declare("copy", _copy_backward, node_name="CloneBackward0", signature="x")
 
 
 def clone(input, *, memory_format=None):
@@ -195,7 +196,7 @@ def _permute_backward(node, grad):
     return (grad.permute(tuple(inverse)),)
 
 
-_permute_op = declare("permute", _permute_backward)
+_permute_op = declare("permute", _permute_backward, signature="x, dims: static")
 
 
 def permute(input, *dims):
@@ -250,7 +251,7 @@ def _expand_backward(node, grad):
     return (sum_to(grad, node.params),)
 
 
-_expand_op = declare("expand", _expand_backward)
+_expand_op = declare("expand", _expand_backward, signature="x, shape: static")
 
 
 def expand(input, *sizes):
@@ -349,7 +350,7 @@ def _cat_backward(node, grad):
     return tuple(grads)
 
 
-_cat_op = declare("cat", _cat_backward)
+_cat_op = declare("cat", _cat_backward, signature="arrays: arrays, dim: static")
 
 
 def cat(tensors, dim=0, *, axis=None):
@@ -383,7 +384,7 @@ def cat(tensors, dim=0, *, axis=None):
                     f"{reference._data.shape[axis_index]} but got size {tensor._data.shape[axis_index]} for "
                     f"tensor number {position} in the list.")
     sizes = tuple(t._data.shape[dim] for t in tensors)
-    return apply(_cat_op, tuple(tensors), (dim,), dtype=dtype, node_params=(dim, sizes))
+    return apply(_cat_op, tuple(tensors), (dim,), node_params=(dim, sizes))
 
 
 concatenate = cat
@@ -480,7 +481,7 @@ def _flip_backward(node, grad):
     return (grad.flip(node.params[0]),)
 
 
-_flip_op = declare("flip", _flip_backward)
+_flip_op = declare("flip", _flip_backward, signature="x, dims: static")
 
 
 def flip(input, *dims):

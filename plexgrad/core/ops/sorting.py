@@ -27,8 +27,10 @@ sort_result = collections.namedtuple("sort", ["values", "indices"])
 topk_result = collections.namedtuple("topk", ["values", "indices"])
 kthvalue_result = collections.namedtuple("kthvalue", ["values", "indices"])
 
-_argsort_op = declare("argsort", dtype_rule="int64", doc="stable argsort along a dim")
-_searchsorted_op = declare("searchsorted", dtype_rule="int64", doc="insertion points in sorted rows")
+_argsort_op = declare("argsort", dtype_rule="int64", doc="stable argsort along a dim",
+                      signature="x, dim: static, descending: static")
+_searchsorted_op = declare("searchsorted", dtype_rule="int64", doc="insertion points in sorted rows",
+                           signature="boundaries, values, right: static")
 
 
 def _zero_index(input):

@@ -13,13 +13,11 @@ import math
 import warnings
 
 from ...core import dtypes
-from ...core.autograd.grad_mode import state as grad_state
-from ...core.dispatch import backend_for_type
-from ...core.factories import arange
 from ...core.host_checks import host_checks_enabled, host_values
-from ...core.op import Rule, record
 from ...core.ops import activation as act, elementwise as ew
-from ...core.tensor import Tensor, make_tensor
+from ...core.ops.binary_cross_entropy import binary_cross_entropy_elements
+from ...core.ops.cross_entropy import fused_cross_entropy
+from ...core.tensor import Tensor
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -231,7 +229,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
             and len(target_shape) == 1 and target_shape[0] == input_shape[0] > 0 and target._dtype in _INDEX_DTYPES
             and input._dtype.is_floating_point and target._device is input._device
             and not 0 <= ignore_index < input_shape[1]):
-        loss = _fused_cross_entropy(input, target, reduction)
+        loss = fused_cross_entropy(input, target, reduction)
         if loss is not None:
             return loss
     class_dim = 0 if input.dim() == 1 else 1
@@ -262,40 +260,6 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     return loss * (1 - label_smoothing) + smooth * (label_smoothing / classes)
 
 
-def _cross_entropy_backward(node, grad):
-    target, probabilities, scale = node.params
-    device = grad._device
-    kernel = backend_for_type(device.type).kernels.get("cross_entropy_indices_backward")
-    if grad_state.enabled or kernel is None:  # create_graph: softmax(input) - one_hot(target), differentiable
-        input = node.saved_tensors[0]
-        # built here, not by one_hot: the forward checked the targets, and a rule never reads values
-        classes = arange(input.shape[1], device=input.device)
-        targets = (target.long().unsqueeze(-1) == classes).to(input._dtype)
-        return ((act.softmax(input, 1) - targets) * (grad * scale),)
-    return (make_tensor(kernel(probabilities, target._data, grad._data, scale), grad._dtype, device),)
-
-
-_CROSS_ENTROPY = Rule("NllLossBackward0", _cross_entropy_backward)
-
-
-def _fused_cross_entropy(input, target, reduction):
-    """Class-index cross entropy of ``(N, C)`` logits in one kernel (log-softmax, pick, reduce) and one
-    graph node, when the backend has the kernel; ``None`` sends the caller down the general path."""
-    device = input._device
-    kernel = backend_for_type(device.type).kernels.get("cross_entropy_indices")
-    if kernel is None or not host_checks_enabled():  # the kernel reads the targets on the host
-        return None
-    scale = 1.0 / input.shape[0] if reduction == "mean" else 1.0
-    fused = kernel(input._data, target._data, scale)
-    if fused is None:  # a target outside [0, C): the general path says which
-        return None
-    loss, probabilities = fused
-    loss = make_tensor(loss, input._dtype, device)
-    if grad_state.enabled and input._requires_grad:
-        record(_CROSS_ENTROPY, (input,), loss, (input,), (target, probabilities, scale))
-    return loss
-
-
 def _class_shape(input):
     shape = [1] * input.dim()
     shape[1] = input.shape[1]
@@ -324,31 +288,6 @@ def _cross_entropy_probabilities(log_probabilities, target, weight, reduction, l
 
 
 # ---- binary ------------------------------------------------------------------------------
-def _bce_backward(node, grad):
-    input, target = node.saved_tensors
-    denominator = ew.maximum((1 - input) * input, 1e-12)
-    grad_input = grad * (input - target) / denominator if node.edges[0] is not None else None
-    grad_target = None
-    if node.edges[1] is not None:
-        grad_target = grad * (ew.maximum((1 - input).log(), -100.0) - ew.maximum(input.log(), -100.0))
-    return grad_input, grad_target
-
-
-_BCE = Rule("BinaryCrossEntropyBackward0", _bce_backward)
-
-
-def _bce_elements(input, target):
-    """``-(t log x + (1 - t) log(1 - x))`` with logs clamped at -100, as torch; one graph node."""
-    data = make_tensor(input._data, input._dtype, input._device)
-    target_data = make_tensor(target._data, target._dtype, target._device)
-    log_input = ew.maximum(data.log(), -100.0)
-    log_complement = ew.maximum((1 - data).log(), -100.0)
-    loss = -(target_data * log_input + (1 - target_data) * log_complement)
-    if grad_state.enabled and (input._requires_grad or target._requires_grad):
-        record(_BCE, (input, target), loss, (input, target))
-    return loss
-
-
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
     """Binary cross entropy between probabilities ``input`` (in [0, 1]) and ``target``."""
     reduction = legacy_reduction(size_average, reduce, reduction)
@@ -362,7 +301,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
                            "probabilities; for logits use binary_cross_entropy_with_logits)")
     if target.dtype is not input.dtype:
         target = target.to(input.dtype)
-    loss = _bce_elements(input, target)
+    loss = binary_cross_entropy_elements(input, target)
     if weight is not None:
         loss = loss * weight
     return apply_reduction(loss, reduction)

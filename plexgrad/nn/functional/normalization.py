@@ -2,15 +2,17 @@
 
 Composites of a handful of primitives; the per-channel work (scale, shift) is
 folded into channel-sized tensors so each normalization touches the big input only
-a few times.
+a few times.  Training-mode batch norm is the core's declared op
+(``plexgrad.core.ops.batch_norm``), with its derivative and decomposition.
 """
 
 __all__ = ["batch_norm", "layer_norm", "group_norm"]
 
-from ...core.autograd.grad_mode import no_grad, state as grad_state
-from ...core.dispatch import backend_for_type
-from ...core.inplace import bump_version, direct_kernels
-from ...core.op import Rule, record
+from ...core.autograd.grad_mode import no_grad
+from ...core.dispatch import call
+from ...core.inplace import bump_version
+from ...core.ops.batch_norm import batch_statistics_forward, moments as _moments
+from ...core.ops.updates import add_scaled_in_place, mul_in_place, writable_together
 from ...core.tensor import Tensor, make_tensor
 
 
@@ -18,14 +20,6 @@ def _channel_shape(input):
     shape = [1] * input._data.ndim
     shape[1] = input._data.shape[1]
     return tuple(shape)
-
-
-def _moments(input, dims):
-    """Mean over ``dims`` (kept), the centered input and the biased variance (kept): the plexgrad-op
-    statistics every composite normalization starts from."""
-    mean = input.mean(dims, keepdim=True)
-    centered = input - mean
-    return mean, centered, (centered * centered).mean(dims, keepdim=True)
 
 
 def _check_batch_norm_input(input, statistics, training):
@@ -46,104 +40,19 @@ def _check_batch_norm_input(input, statistics, training):
                          f"{input.shape}")
 
 
-def _composite_batch_norm_backward(input, grad, weight, dims, shape, eps, edges):
-    """First- or higher-order batch-norm gradients from plexgrad ops (recomputes the statistics from
-    ``input``, so under ``create_graph`` the result stays connected to it)."""
-    _, centered, variance = _moments(input, dims)
-    inverse_std = (variance + eps).rsqrt()
-    normalized = centered * inverse_std
-    count = input.numel() // input.shape[1]
-    grad_bias = grad.sum(dims)
-    grad_weight = (grad * normalized).sum(dims)
-    # d input = inverse_std * w * (grad - mean(grad) - normalized * mean(grad * normalized)), with the
-    # channel-sized factors folded first so the full-size work is four element-wise ops
-    scale = inverse_std.reshape(-1) if weight is None else inverse_std.reshape(-1) * weight
-    grad_input = (grad * scale.reshape(shape) - (scale * grad_bias * (1.0 / count)).reshape(shape)
-                  - normalized * (scale * grad_weight * (1.0 / count)).reshape(shape))
-    return (grad_input if edges[0] is not None else None,
-            grad_weight if len(edges) > 1 and edges[1] is not None else None,
-            grad_bias if len(edges) > 2 and edges[2] is not None else None)
-
-
-def _batch_norm_backward(node, grad):
-    saved = node.saved_tensors
-    input = saved[0]
-    weight = saved[1] if len(saved) > 1 else None
-    dims, shape, eps, centered, inverse_std = node.params
-    edges = node.edges
-    device = grad._device
-    kernel = backend_for_type(device.type).kernels.get("batch_norm_backward")
-    if grad_state.enabled or centered is None or kernel is None:  # create_graph, or no fused kernels
-        return _composite_batch_norm_backward(input, grad, weight, dims, shape, eps, edges)
-    grad_input, grad_weight, grad_bias = kernel(grad._data, centered, inverse_std,
-                                                None if weight is None else weight._data, dims, shape,
-                                                edges[0] is not None)
-    dtype = grad._dtype
-    return (None if grad_input is None else make_tensor(grad_input, dtype, device),
-            make_tensor(grad_weight, dtype, device) if len(edges) > 1 and edges[1] is not None else None,
-            make_tensor(grad_bias, dtype, device) if len(edges) > 2 and edges[2] is not None else None)
-
-
-_BATCH_NORM = Rule("NativeBatchNormBackward0", _batch_norm_backward)
-
-
-def _detached(tensor):
-    return None if tensor is None else make_tensor(tensor._data, tensor._dtype, tensor._device)
-
-
-def _fused_kernel(input, weight, bias):
-    """The backend's ``batch_norm_train`` kernel when it has one and the operands allow it."""
-    if not input._dtype.is_floating_point:
-        return None
-    for other in (weight, bias):
-        if other is not None and (other._device is not input._device or other._dtype is not input._dtype):
-            return None
-    return backend_for_type(input._device.type).kernels.get("batch_norm_train")
-
-
-def _batch_statistics_forward(input, weight, bias, eps, shape):
-    """Normalize with the batch's statistics; one graph node for input, weight and bias.
-
-    Returns the output and the batch mean and biased variance, flat per channel: native
-    arrays from the fused kernel, tensors from the composite.
-    """
-    dims = (0,) + tuple(range(2, len(shape)))
-    kernel = _fused_kernel(input, weight, bias)
-    centered = inverse_std = None
-    if kernel is not None:
-        output, centered, inverse_std, mean, variance = kernel(
-            input._data, None if weight is None else weight._data, None if bias is None else bias._data, eps,
-            dims, shape)
-        output = make_tensor(output, input._dtype, input._device)
-    else:
-        mean, centered_tensor, variance = _moments(_detached(input), dims)
-        output = centered_tensor * (variance + eps).rsqrt()
-        if weight is not None:
-            output = output * _detached(weight).reshape(shape)
-        if bias is not None:
-            output = output + _detached(bias).reshape(shape)
-        mean, variance = mean.reshape(-1), variance.reshape(-1)
-    if grad_state.enabled and (input._requires_grad or weight is not None and weight._requires_grad
-                               or bias is not None and bias._requires_grad):
-        # placeholders keep the edge positions: (input, weight, bias)
-        saved = (input,) if weight is None else (input, weight)
-        record(_BATCH_NORM, (input, weight, bias), output, saved, (dims, shape, eps, centered, inverse_std))
-    return output, mean, variance
-
-
 def _update_running(running_mean, running_var, input, mean, variance, momentum, correction):
     """``running = (1 - momentum) * running + momentum * batch`` for both statistics, in place (the
     variance's batch value times ``correction``, the unbiased factor).  ``mean`` and ``variance`` are
     native arrays of ``input``'s dtype and device, or tensors."""
     if not isinstance(mean, Tensor):
-        kernels = direct_kernels((running_mean, running_var), _RUNNING_KERNELS)
-        if (kernels is not None and running_mean._dtype is input._dtype and running_mean._device is input._device
-                and running_mean._data.shape == mean.shape and running_var._data.shape == variance.shape):
-            multiply_into, add_scaled_into = kernels
-            multiply_into(running_mean._data, 1 - momentum)
-            add_scaled_into(running_mean._data, mean, momentum)
-            multiply_into(running_var._data, 1 - momentum)
-            add_scaled_into(running_var._data, variance, momentum * correction)
+        device = input._device
+        if (running_mean._dtype is input._dtype and running_mean._device is device
+                and running_mean._data.shape == mean.shape and running_var._data.shape == variance.shape
+                and writable_together((running_mean, running_var), _RUNNING_OPS)):
+            call(mul_in_place, device, running_mean._data, 1 - momentum)
+            call(add_scaled_in_place, device, running_mean._data, mean, momentum)
+            call(mul_in_place, device, running_var._data, 1 - momentum)
+            call(add_scaled_in_place, device, running_var._data, variance, momentum * correction)
             bump_version(running_mean)
             bump_version(running_var)
             return
@@ -153,7 +62,7 @@ def _update_running(running_mean, running_var, input, mean, variance, momentum, 
         running_var.mul_(1 - momentum).add_(variance, alpha=momentum * correction)
 
 
-_RUNNING_KERNELS = ("mul_", "add_scaled_")
+_RUNNING_OPS = (mul_in_place, add_scaled_in_place)
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1,
@@ -169,7 +78,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                                     ("weight", weight), ("bias", bias)), training)
     shape = _channel_shape(input)
     if training or running_mean is None or running_var is None:
-        output, mean, variance = _batch_statistics_forward(input, weight, bias, eps, shape)
+        output, mean, variance = batch_statistics_forward(input, weight, bias, eps, shape)
         if training and running_mean is not None and running_var is not None:
             count = input._data.size // shape[1]
             _update_running(running_mean, running_var, input, mean, variance, momentum, count / (count - 1))
