@@ -1,6 +1,10 @@
 """The backward pass: walk the recorded graph from the outputs in dependency order,
 sum the gradients reaching each node, run its rule, and hand leaf gradients to
-``.grad`` (``backward``) or back to the caller (``autograd.grad``)."""
+``.grad`` (``backward``) or back to the caller (``autograd.grad``).
+
+A leaf's gradient goes to ``.grad`` as soon as every path into it has run, not at the
+end, and then its ``register_post_accumulate_grad_hook`` hooks fire ("gradient
+ready"): data-parallel training starts reducing a bucket while backward goes on."""
 
 __all__ = ["run_backward"]
 
@@ -10,7 +14,8 @@ from .node import Node
 
 
 def _dependencies(root_nodes):
-    """Count, for each node reachable from the roots, the edges that point at it."""
+    """Count, for each node reachable from the roots, the edges that point at it; leaves are
+    counted by ``id`` in the same dict (a leaf's gradient is final when its count reaches 0)."""
     counts = {}
     stack = list(root_nodes)
     seen = set(root_nodes)
@@ -22,6 +27,9 @@ def _dependencies(root_nodes):
                 if edge not in seen:
                     seen.add(edge)
                     stack.append(edge)
+            elif edge is not None:
+                key = id(edge)
+                counts[key] = counts.get(key, 0) + 1
     return counts
 
 
@@ -54,6 +62,7 @@ def run_backward(roots, retain_graph, create_graph, capture=None):
     if capture is not None:
         capture_nodes = {t._grad_fn: None for t in capture if t._grad_fn is not None}
 
+    handed_out = {id(gradient) for _, gradient in roots}
     previous_mode = grad_state.enabled
     grad_state.enabled = create_graph
     node_type = Node  # locals: this loop runs once per recorded op
@@ -88,12 +97,23 @@ def run_backward(roots, retain_graph, create_graph, capture=None):
                             ready.append(edge)
                         else:
                             _skip_subgraph(edge, counts, buffers, ready)
-                elif input_grad is not None:
-                    entry = leaf_buffers.get(id(edge))
-                    if entry is None:
-                        leaf_buffers[id(edge)] = [edge, input_grad]
-                    else:
-                        entry[1] = entry[1] + input_grad
+                else:
+                    key = id(edge)
+                    if input_grad is not None:
+                        entry = leaf_buffers.get(key)
+                        if entry is None:
+                            leaf_buffers[key] = [edge, input_grad]
+                        else:
+                            entry[1] = entry[1] + input_grad
+                    remaining = counts[key] - 1
+                    counts[key] = remaining
+                    if remaining == 0 and capture is None and key in leaf_buffers:
+                        # every path into this leaf has run: its gradient is final, so it goes to
+                        # .grad now and "gradient ready" hooks fire while backward goes on
+                        leaf, gradient = leaf_buffers.pop(key)
+                        if _has_post_hooks(leaf) and _pending_elsewhere(gradient, buffers, leaf_buffers):
+                            gradient = gradient.detach().clone()  # a hook may write .grad in place
+                        _accumulate(leaf, gradient, create_graph, handed_out)
 
         if capture is not None:
             results = []
@@ -105,8 +125,7 @@ def run_backward(roots, retain_graph, create_graph, capture=None):
                     results.append(None if entry is None else _run_leaf_hooks(entry[0], entry[1]))
             return results
 
-        handed_out = {id(gradient) for _, gradient in roots}
-        for leaf, gradient in leaf_buffers.values():
+        for leaf, gradient in leaf_buffers.values():  # leaves that were roots themselves
             _accumulate(leaf, gradient, create_graph, handed_out)
         return None
     finally:
@@ -114,12 +133,15 @@ def run_backward(roots, retain_graph, create_graph, capture=None):
 
 
 def _skip_subgraph(node, counts, buffers, ready):
-    """A node every path to which carried no gradient: release its inputs' counts too."""
+    """A node every path to which carried no gradient: release its inputs' counts too (a leaf
+    reached only through it keeps whatever gradient it has, accumulated at the end)."""
     stack = [node]
     while stack:
         current = stack.pop()
         for edge in current.edges:
-            if type(edge) is Node:
+            if edge is not None and type(edge) is not Node:
+                counts[id(edge)] -= 1
+            elif type(edge) is Node:
                 remaining = counts[edge] - 1
                 counts[edge] = remaining
                 if remaining == 0:
@@ -127,6 +149,25 @@ def _skip_subgraph(node, counts, buffers, ready):
                         ready.append(edge)
                     else:
                         stack.append(edge)
+
+
+def _has_post_hooks(leaf):
+    extra = leaf._extra
+    return extra is not None and bool(extra.get("post_accumulate_hooks"))
+
+
+def _pending_elsewhere(gradient, buffers, leaf_buffers):
+    """True when a gradient still waiting in backward shares ``gradient``'s storage: a rule may
+    hand one array to several inputs, and a post-accumulate hook (data-parallel averaging) that
+    writes ``.grad`` in place must not change what the rest of backward reads."""
+    root = gradient._base if gradient._base is not None else gradient
+    for pending in buffers.values():
+        if pending is root or pending._base is root:
+            return True
+    for _, pending in leaf_buffers.values():
+        if pending is root or pending._base is root:
+            return True
+    return False
 
 
 def _add_leaf(leaf_buffers, leaf, gradient):
@@ -157,6 +198,12 @@ def _accumulate(leaf, gradient, create_graph, handed_out):
         leaf._grad = existing + hooked
     else:
         accumulate_into(existing, hooked)
+    if _has_post_hooks(leaf):
+        for hook in tuple(leaf._extra["post_accumulate_hooks"]):
+            returned = hook(leaf)
+            if returned is not None:
+                raise RuntimeError(f"Tensor post accumulate grad hooks should return None. This one returned a "
+                                   f"{type(returned).__name__}: change .grad in place instead.")
 
 
 def _owned_gradient(gradient, handed_out, from_hook):
