@@ -4,20 +4,27 @@ On first use of a device type the registry loads its backend and copies each op'
 kernel into the op's own dict; from then on an op finds its kernel by one dict
 lookup.  An op the backend lacks gets a kernel that raises NotImplementedError
 naming the op, the backend and the backends that do implement it.
+
+Filling is done under a lock and a backend is published in ``_BACKENDS`` only once
+every op has its kernel, so threads using a device type for the first time at once
+never see a half-filled table.
 """
 
-__all__ = ["OPS", "register_op", "populate", "backend_for_type", "backend_of", "missing_kernel"]
+__all__ = ["OPS", "register_op", "populate", "backend_for_type", "backend_of", "missing_kernel", "forget_backends"]
+
+from .device import first_use_lock
 
 OPS = {}
 _BACKENDS = {}
 
 
 def register_op(op):
-    if op.name in OPS:
-        raise ValueError(f"op {op.name!r} is declared twice")
-    OPS[op.name] = op
-    for device_type, backend in _BACKENDS.items():
-        _fill(op, device_type, backend)
+    with first_use_lock:
+        if op.name in OPS:
+            raise ValueError(f"op {op.name!r} is declared twice")
+        OPS[op.name] = op
+        for device_type, backend in _BACKENDS.items():
+            _fill(op, device_type, backend)
     return op
 
 
@@ -25,11 +32,14 @@ def backend_for_type(device_type):
     """The loaded backend serving ``device_type`` (loading it on first use)."""
     backend = _BACKENDS.get(device_type)
     if backend is None:
-        from ..backends import registry
-        backend = registry.load_backend_for(device_type)
-        _BACKENDS[device_type] = backend
-        for op in OPS.values():
-            _fill(op, device_type, backend)
+        with first_use_lock:  # double-checked: only the first use of a device type takes the lock
+            backend = _BACKENDS.get(device_type)
+            if backend is None:
+                from ..backends import registry
+                backend = registry.load_backend_for(device_type)
+                for op in list(OPS.values()):
+                    _fill(op, device_type, backend)
+                _BACKENDS[device_type] = backend
     return backend
 
 
@@ -39,6 +49,14 @@ def backend_of(tensor):
 
 def populate(device_type):
     backend_for_type(device_type)
+
+
+def forget_backends():
+    """Empty the kernel table (for ``registry.reset`` in tests)."""
+    with first_use_lock:
+        _BACKENDS.clear()
+        for op in OPS.values():
+            op.kernels.clear()
 
 
 def _fill(op, device_type, backend):

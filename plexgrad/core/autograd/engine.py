@@ -54,6 +54,8 @@ def run_backward(roots, retain_graph, create_graph, capture=None):
     if capture is not None:
         capture_nodes = {t._grad_fn: None for t in capture if t._grad_fn is not None}
 
+    # grad_state is per thread: switching recording off for the backward pass (on for create_graph)
+    # leaves other threads' forward passes alone; a plain flip costs less than entering no_grad
     previous_mode = grad_state.enabled
     grad_state.enabled = create_graph
     node_type = Node  # locals: this loop runs once per recorded op
