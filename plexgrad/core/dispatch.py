@@ -5,9 +5,12 @@ kernel into the op's own dict; from then on an op finds its kernel by one dict
 lookup.  An op the backend lacks gets a kernel that raises NotImplementedError
 naming the op, the backend and the backends that do implement it.
 
-Filling is done under a lock and a backend is published in ``_BACKENDS`` only once
-every op has its kernel, so threads using a device type for the first time at once
-never see a half-filled table.
+A device type's first use loads and fills under ``first_use_lock``, and its backend is
+published in ``_BACKENDS`` only once every op has its kernel, so threads using it for the
+first time at once never see a half-filled table.  ``register_op`` takes no lock (an
+import that declares ops must never wait on a backend being loaded, which may import
+that very module): an op declared while a table is being filled is filled by whichever
+of the two runs last.
 """
 
 __all__ = ["OPS", "register_op", "populate", "backend_for_type", "backend_of", "missing_kernel", "forget_backends"]
@@ -19,12 +22,11 @@ _BACKENDS = {}
 
 
 def register_op(op):
-    with first_use_lock:
-        if op.name in OPS:
-            raise ValueError(f"op {op.name!r} is declared twice")
-        OPS[op.name] = op
-        for device_type, backend in _BACKENDS.items():
-            _fill(op, device_type, backend)
+    if op.name in OPS:
+        raise ValueError(f"op {op.name!r} is declared twice")
+    OPS[op.name] = op
+    for device_type, backend in list(_BACKENDS.items()):
+        _fill(op, device_type, backend)
     return op
 
 
@@ -40,6 +42,9 @@ def backend_for_type(device_type):
                 for op in list(OPS.values()):
                     _fill(op, device_type, backend)
                 _BACKENDS[device_type] = backend
+                for op in list(OPS.values()):  # declared meanwhile, before the backend was published
+                    if device_type not in op.kernels:
+                        _fill(op, device_type, backend)
     return backend
 
 
