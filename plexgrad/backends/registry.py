@@ -13,6 +13,10 @@ points.
 Discovery runs on first use of a device (never at ``import plexgrad``); dispatch
 then looks kernels up in plain dicts (``plexgrad.core.dispatch``), never through pluggy.
 This module sits below dispatch and never imports it: it knows backends, not ops.
+Discovery, availability checks and loading run under the core's re-entrant
+``first_use_lock`` (``core/device.py``, the layer below; dispatch fills its kernel tables
+under the same lock), so threads that use plexgrad for the first time at once all see the
+finished registry.
 """
 
 __all__ = ["BackendRecord", "records", "claimed_device_types", "load_backend_for", "backends_implementing", "reset",
@@ -26,6 +30,7 @@ from importlib import metadata
 
 import pluggy
 
+from ..core.device import first_use_lock as _LOCK
 from .declaration import BackendDeclaration
 from .hookspec import API_VERSION, PROJECT, BackendHooks
 
@@ -75,9 +80,14 @@ class _Registry:
         self.autoload = True
 
     def discover(self):
-        if self.discovered:
+        if self.discovered:  # set only once discovery is complete: no lock needed from then on
             return
-        self.discovered = True
+        with _LOCK:
+            if not self.discovered:
+                self._discover()
+                self.discovered = True
+
+    def _discover(self):
         manager = pluggy.PluginManager(PROJECT)
         manager.add_hookspecs(BackendHooks)
         for module_name in BUILTIN_PLUGINS:
@@ -191,6 +201,11 @@ class _Registry:
     def check_available(self, record):
         if record.status != "available":
             return
+        with _LOCK:
+            if record.status == "available":
+                self._check_available(record)
+
+    def _check_available(self, record):
         try:
             result = record.declaration.is_available()
             available, reason = (result, "") if isinstance(result, bool) else result
@@ -201,6 +216,12 @@ class _Registry:
             record.status, record.reason = "unavailable", reason or "its availability check returned False"
 
     def load(self, record):
+        if record.status == "active":
+            return record.backend
+        with _LOCK:
+            return self._load(record)
+
+    def _load(self, record):
         self.check_available(record)
         if record.status == "active":
             return record.backend
@@ -217,9 +238,9 @@ class _Registry:
             record.reason = f"load() returned {type(backend).__name__}, not a plexgrad.backends.Backend"
             return None
         record.backend = backend
-        record.status = "active"
-        record.reason = ""
         record.ops = frozenset(backend.kernels)
+        record.reason = ""
+        record.status = "active"  # last: a thread that sees "active" without the lock finds the backend set
         return backend
 
 
@@ -269,10 +290,11 @@ def autoload_disabled():
 def records():
     """All backend records, discovering plugins on first call; availability is checked (cheaply)
     so each record's ``status`` is current, but nothing is loaded."""
-    _registry.discover()
-    for record in _registry.records:
-        _registry.check_available(record)
-    return list(_registry.records)
+    registry = _registry
+    registry.discover()
+    for record in registry.records:
+        registry.check_available(record)
+    return list(registry.records)
 
 
 def claimed_device_types():
@@ -344,4 +366,5 @@ def describe(load=True):
 def reset():
     """Forget discovery (for tests; ``plexgrad.core.dispatch.reset`` also forgets the kernel tables)."""
     global _registry
-    _registry = _Registry()
+    with _LOCK:
+        _registry = _Registry()

@@ -2,14 +2,23 @@
 and any device type a third-party backend registers.
 
 The default device comes from ``PLEXGRAD_DEVICE``, then ``set_default_device``,
-and ``with plexgrad.device("jax"):`` scopes it.
+and ``with plexgrad.device("jax"):`` scopes it.  As in torch, ``set_default_device``
+and ``with device(...)`` act on the calling thread only: a new thread starts from
+``PLEXGRAD_DEVICE`` (read once per process), else ``cpu``.
 """
 
-__all__ = ["device", "as_device", "get_default_device", "set_default_device"]
+__all__ = ["device", "as_device", "get_default_device", "set_default_device", "first_use_lock"]
 
 import os
+import threading
+
+first_use_lock = threading.RLock()
+"""Held while a device type is first used: backend discovery, loading, and filling the kernel
+table (registry and dispatch share it, so no two locks can be taken in opposite orders).
+Re-entrant: a backend's loader may itself use plexgrad."""
 
 _INTERNED = {}
+_INTERNING = threading.Lock()  # two threads making the same new device must get one object: `==` is `is`
 
 
 class device:
@@ -19,7 +28,7 @@ class device:
     tensors on that device by default.
     """
 
-    __slots__ = ("type", "index", "_previous")
+    __slots__ = ("type", "index")
 
     def __new__(cls, type_or_string, index=None):
         if isinstance(type_or_string, device):
@@ -43,12 +52,14 @@ class device:
             parsed_index = index
         canonical = _INTERNED.get((device_type, parsed_index))
         if canonical is None:
-            _check_known_type(device_type, type_or_string)
-            canonical = object.__new__(cls)
-            canonical.type = device_type
-            canonical.index = parsed_index
-            canonical._previous = []
-            _INTERNED[(device_type, parsed_index)] = canonical
+            _check_known_type(device_type, type_or_string)  # outside the lock: it may load a backend
+            with _INTERNING:
+                canonical = _INTERNED.get((device_type, parsed_index))
+                if canonical is None:
+                    canonical = object.__new__(cls)
+                    canonical.type = device_type
+                    canonical.index = parsed_index
+                    _INTERNED[(device_type, parsed_index)] = canonical
         _INTERNED[key] = canonical
         return canonical
 
@@ -75,12 +86,13 @@ class device:
         return (device, (str(self),))
 
     def __enter__(self):
-        self._previous.append(_state.scoped)
+        # devices are interned and shared by every thread: the scopes to restore live in the thread's state
+        _state.previous_scopes.append(_state.scoped)
         _state.scoped = self
         return self
 
     def __exit__(self, *exc_info):
-        _state.scoped = self._previous.pop()
+        _state.scoped = _state.previous_scopes.pop()
         return False
 
 
@@ -117,31 +129,44 @@ def as_device(value):
     return device(value)
 
 
-class _State:
-    scoped = None
-    explicit = None
+class _ThreadState(threading.local):
+    """The calling thread's ``with device(...)`` scope and ``set_default_device`` choice."""
+
+    def __init__(self):
+        self.scoped = None
+        self.explicit = None
+        self.previous_scopes = []
+
+
+class _ProcessState:
+    """``PLEXGRAD_DEVICE``, read once: the environment belongs to the process, not to a thread."""
+
     from_environment = None
     environment_read = False
 
 
-_state = _State()
+_state = _ThreadState()
+_process = _ProcessState()
 
 
 def set_default_device(value):
-    """Make ``value`` (``"cpu"``, ``"jax"``, ``"cuda:0"``, a device or None) the default device."""
+    """Make ``value`` (``"cpu"``, ``"jax"``, ``"cuda:0"``, a device or None) the default device
+    of the calling thread, as ``torch.set_default_device`` does; other threads keep theirs."""
     _state.explicit = None if value is None else as_device(value)
 
 
 def get_default_device():
-    """The device factories use when no ``device=`` is given."""
-    if _state.scoped is not None:
-        return _state.scoped
-    if _state.explicit is not None:
-        return _state.explicit
-    if not _state.environment_read:
+    """The device factories use when no ``device=`` is given, in the calling thread: its
+    ``with device(...)`` scope, else its ``set_default_device``, else ``PLEXGRAD_DEVICE``, else cpu."""
+    state = _state
+    if state.scoped is not None:
+        return state.scoped
+    if state.explicit is not None:
+        return state.explicit
+    if not _process.environment_read:
         text = os.environ.get("PLEXGRAD_DEVICE", "").strip()
-        _state.from_environment = as_device(text) if text else None
-        _state.environment_read = True
-    if _state.from_environment is not None:
-        return _state.from_environment
+        _process.from_environment = as_device(text) if text else None
+        _process.environment_read = True
+    if _process.from_environment is not None:
+        return _process.from_environment
     return device("cpu")

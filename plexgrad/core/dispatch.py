@@ -13,6 +13,13 @@ decomposition whose ops this backend can run, a kernel that runs the decompositi
 the backend and the backends that do implement it (*missing*).  So a backend that
 supplies only the primitive set runs every fused op through its decomposition.
 
+A device type's first use loads and fills under ``first_use_lock`` (``core/device.py``,
+shared with the registry's discovery), and its backend is published in ``_BACKENDS``
+only once every op has its kernel, so threads using it for the first time at once never
+see a half-filled table.  ``register_op`` takes no lock (an import that declares ops must
+never wait on a backend being loaded, which may import that very module): an op declared
+while a table is being filled is filled by whichever of the two runs last.
+
 How the device reaches a kernel: kernels take native arrays, and an array already
 lives on its device, so most kernels need nothing more.  Ops that create arrays
 from nothing (``full``) declare ``placement=True``: their signature ends with a
@@ -26,8 +33,8 @@ __all__ = ["Op", "Rule", "OPS", "KINDS", "register_op", "call", "table_of", "ker
            "forced_missing", "reset", "signature_text"]
 
 import contextlib
-import threading
 
+from .device import first_use_lock
 from .dtype_rules import rule_named
 
 OPS = {}
@@ -39,9 +46,10 @@ arrays, a hashable Python value (dims, shapes, flags), a Python number, either o
 plexgrad dtype, and the device (placement ops only, always last)."""
 
 _BACKENDS = {}
-# One lock for loading a backend and filling the tables: four threads touching a device type for
-# the first time at once must all find full tables (the registry has its own lock for discovery).
-_LOCK = threading.RLock()
+# One lock for discovery, loading a backend and filling the tables (shared with the registry, so two
+# locks are never taken in opposite orders): four threads touching a device type for the first time
+# at once must all find full tables.
+_LOCK = first_use_lock
 _FORCED = {}  # device type -> {op name: "decomposed" or "missing"}, overriding the backend's kernels (tests)
 
 
@@ -127,16 +135,15 @@ def _registry():
 
 def register_op(op):
     """Add a declared op to ``OPS`` (and to the tables of backends already loaded)."""
-    with _LOCK:
-        if op.name in OPS:
-            raise ValueError(f"op {op.name!r} is declared twice")
-        for name in op.uses:
-            if name not in OPS:
-                raise ValueError(f"op {op.name!r}: its decomposition uses {name!r}, which is not declared "
-                                 "(declare the ops it uses first)")
-        OPS[op.name] = op
-        for device_type, backend in _BACKENDS.items():
-            _fill(op, device_type, backend, _decomposable(set(backend.kernels), device_type))
+    if op.name in OPS:
+        raise ValueError(f"op {op.name!r} is declared twice")
+    for name in op.uses:
+        if name not in OPS:
+            raise ValueError(f"op {op.name!r}: its decomposition uses {name!r}, which is not declared "
+                             "(declare the ops it uses first)")
+    OPS[op.name] = op
+    for device_type, backend in list(_BACKENDS.items()):
+        _fill(op, device_type, backend, _decomposable(set(backend.kernels), device_type))
     return op
 
 
@@ -144,12 +151,18 @@ def backend_for_type(device_type):
     """The loaded backend serving ``device_type`` (loading it, and filling every table, on first use)."""
     backend = _BACKENDS.get(device_type)
     if backend is None:
-        with _LOCK:
+        with _LOCK:  # double-checked: only the first use of a device type takes the lock
             backend = _BACKENDS.get(device_type)
             if backend is None:
                 backend = _registry().load_backend_for(device_type)
                 _fill_all(device_type, backend)
                 _BACKENDS[device_type] = backend
+                decomposable = None
+                for op in list(OPS.values()):  # declared meanwhile, before the backend was published
+                    if device_type not in op.kernels:
+                        if decomposable is None:
+                            decomposable = _decomposable(set(backend.kernels), device_type)
+                        _fill(op, device_type, backend, decomposable)
     return backend
 
 
@@ -216,7 +229,7 @@ def runs(op, device_type):
 
 def _fill_all(device_type, backend):
     decomposable = _decomposable(set(backend.kernels), device_type)
-    for op in OPS.values():
+    for op in list(OPS.values()):
         _fill(op, device_type, backend, decomposable)
 
 

@@ -11,8 +11,7 @@ import warnings
 from collections import defaultdict
 from copy import deepcopy
 
-from ..core.autograd.grad_mode import enable_grad
-from ..core.autograd.grad_mode import state as grad_state
+from ..core.autograd.grad_mode import enable_grad, no_grad
 from ..core.factories import to_device
 from ..core.op import cast
 from ..core.tensor import Tensor
@@ -156,13 +155,9 @@ class Optimizer:
         an optimizer either implements ``_update_group`` or overrides ``step``.
         """
         loss = self._evaluate(closure)
-        previous = grad_state.enabled
-        grad_state.enabled = False
-        try:
+        with no_grad():  # the calling thread's mode only: another thread's forward keeps recording
             for group in self.param_groups:
                 self._update_group(group)
-        finally:
-            grad_state.enabled = previous
         return loss
 
     def _update_group(self, group):

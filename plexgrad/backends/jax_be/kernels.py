@@ -1,5 +1,9 @@
 """jax.numpy kernels: the shared ``xp`` kernels with functional versions of the
-numpy idioms jax lacks (``add.at``, item assignment)."""
+numpy idioms jax lacks (``add.at``, item assignment).
+
+Every kernel and conversion that calls into JAX is wrapped by ``x64.scoped``: it runs
+with 64-bit types on for the calling thread only, so plexgrad keeps torch's int64 and
+float64 while the user's own JAX code keeps JAX's defaults (see ``x64.py``)."""
 
 __all__ = ["build_backend"]
 
@@ -9,11 +13,11 @@ from ...core import dtypes
 from ...core.backend import Backend
 from ..array_kernels import build_kernels, scatter_positions
 from ..fused_kernels import build_fused_kernels
+from .x64 import scoped, scoped_all
 
 
 def build_backend():
     import jax
-    jax.config.update("jax_enable_x64", True)  # without it float64/int64 silently become 32-bit
     import jax.numpy as jnp
     import jax.scipy.special
     import ml_dtypes
@@ -75,9 +79,10 @@ def build_backend():
         function, static_argnums=static_argnums)))
     from .window_kernels import build_window_kernels
     kernels.update(build_window_kernels(jax))
+    # to_host (numpy.asarray) and the dtype lookups only read arrays: they need no scope
     return Backend(
-        "jax", ("jax",), kernels,
-        from_host=from_host, to_host=to_host, native_dtype=native_dtype, dtype_of=dtype_of,
-        mutable=False, device_count=lambda: len(devices), scatter_flat=scatter_flat,
+        "jax", ("jax",), scoped_all(kernels),
+        from_host=scoped(from_host), to_host=to_host, native_dtype=native_dtype, dtype_of=dtype_of,
+        mutable=False, device_count=lambda: len(devices), scatter_flat=scoped(scatter_flat),
         synchronize=lambda: None, index_of=index_of,
     )

@@ -63,6 +63,8 @@ def run_backward(roots, retain_graph, create_graph, capture=None):
         capture_nodes = {t._grad_fn: None for t in capture if t._grad_fn is not None}
 
     handed_out = {id(gradient) for _, gradient in roots}
+    # grad_state is per thread: switching recording off for the backward pass (on for create_graph)
+    # leaves other threads' forward passes alone; a plain flip costs less than entering no_grad
     previous_mode = grad_state.enabled
     grad_state.enabled = create_graph
     node_type = Node  # locals: this loop runs once per recorded op

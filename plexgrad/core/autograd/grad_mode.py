@@ -1,15 +1,26 @@
-"""Switches for gradient recording: ``no_grad``, ``enable_grad``, ``set_grad_enabled``.
+"""Switches for gradient recording: ``no_grad``, ``enable_grad``, ``set_grad_enabled``, ``inference_mode``.
 
-Each works as a context manager and as a function decorator, as in torch.
+Each works as a context manager and as a function decorator, as in torch.  The mode
+is per thread, as in torch: a ``no_grad`` block in one thread never changes what
+another thread records, and every new thread starts with recording on.  Like torch
+(a C++ ``thread_local``), and unlike a ``contextvars`` variable, asyncio tasks that
+share a thread share its mode.
 """
 
 __all__ = ["state", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode"]
 
 import functools
+import threading
 
 
-class _GradState:
-    __slots__ = ("enabled",)
+class _GradState(threading.local):
+    """The calling thread's grad mode: ``state.enabled``.
+
+    The hot paths read ``state.enabled`` as a plain attribute on every op (about 30 ns
+    on a ``threading.local``, against 40 ns for a property over a ContextVar, which would
+    also differ from torch for asyncio tasks).  ``__init__`` runs once in each thread
+    that reads it, so every thread starts with recording on.
+    """
 
     def __init__(self):
         self.enabled = True
@@ -19,31 +30,43 @@ state = _GradState()
 
 
 def is_grad_enabled():
-    """True when operations record a graph for autograd."""
+    """True when operations record a graph for autograd (in the calling thread)."""
     return state.enabled
 
 
 class _GradModeContext:
-    """Base for the grad-mode switches: a context manager that also decorates functions."""
+    """Base for the grad-mode switches: a context manager that also decorates functions.
+
+    The value to restore is kept per thread, so one instance (say a module-level
+    ``no_grad()``) may be entered by several threads at once.
+    """
 
     target = True
 
     def __init__(self):
-        self._previous = []
+        self._previous = {}
 
     def __enter__(self):
-        self._previous.append(state.enabled)
+        self._previous.setdefault(threading.get_ident(), []).append(state.enabled)
         state.enabled = self.target
         return self
 
     def __exit__(self, *exc_info):
-        state.enabled = self._previous.pop()
+        thread = threading.get_ident()
+        stack = self._previous[thread]
+        state.enabled = stack.pop()
+        if not stack:
+            del self._previous[thread]
         return False
+
+    def clone(self):
+        """A fresh switch with the same target (each decorated call enters its own)."""
+        return self.__class__()
 
     def __call__(self, function):
         @functools.wraps(function)
         def wrapper(*args, **kwargs):
-            with self.__class__():
+            with self.clone():
                 return function(*args, **kwargs)
         return wrapper
 
@@ -65,11 +88,21 @@ class no_grad(_GradModeContext):
 
 
 class inference_mode(no_grad):
-    """Same as ``no_grad`` here: no graph is recorded."""
+    """Same as ``no_grad`` here: no graph is recorded.  ``inference_mode(False)`` records."""
+
+    def __new__(cls, mode=True):
+        instance = object.__new__(cls)
+        if callable(mode):  # used bare as @inference_mode
+            instance.__init__()
+            return instance(mode)
+        return instance
 
     def __init__(self, mode=True):
         super().__init__()
         self.target = not mode
+
+    def clone(self):
+        return self.__class__(not self.target)
 
 
 class enable_grad(_GradModeContext):
@@ -79,23 +112,22 @@ class enable_grad(_GradModeContext):
 
 
 class set_grad_enabled(_GradModeContext):
-    """``set_grad_enabled(False)`` switches recording off now; as a context manager it restores it on exit."""
+    """``set_grad_enabled(False)`` switches recording off now (in this thread); as a context manager
+    it restores the previous mode on exit."""
 
     def __init__(self, mode):
         super().__init__()
         self.target = bool(mode)
-        self._previous.append(state.enabled)
+        self._previous[threading.get_ident()] = [state.enabled]
         state.enabled = self.target
 
     def __enter__(self):
         return self
 
-    def __call__(self, function):
-        state.enabled = self._previous[-1]
-        mode = self.target
+    def clone(self):
+        return set_grad_enabled(self.target)
 
-        @functools.wraps(function)
-        def wrapper(*args, **kwargs):
-            with set_grad_enabled(mode):
-                return function(*args, **kwargs)
-        return wrapper
+    def __call__(self, function):
+        # used as a decorator: the switch made by the constructor is undone; each call sets its own
+        state.enabled = self._previous[threading.get_ident()][-1]
+        return super().__call__(function)

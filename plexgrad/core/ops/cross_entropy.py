@@ -24,8 +24,10 @@ from .shape import _reshape_op
 def _cross_entropy_decomposition(device, logits, target, scale):
     classes = logits.shape[1]
     # looks at data (a host sync), as the native kernels do: bad targets go to the general path
-    if not (bool(call(_amin_op, device, target, None, False) >= 0)
-            and bool(call(_amax_op, device, target, None, False) < classes)):
+    # int() of the 0-d results, not a comparison of native arrays: every array computation here goes
+    # through the seam (on jax that keeps it inside the backend's x64 scope)
+    if not (int(call(_amin_op, device, target, None, False)) >= 0
+            and int(call(_amax_op, device, target, None, False)) < classes):
         return None
     shifted = call(sub.op, device, logits, call(_amax_op, device, logits, 1, True))
     exponentials = call(exp.op, device, shifted)
