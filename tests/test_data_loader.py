@@ -1,10 +1,8 @@
 """DataLoader: batching, shuffling, worker processes (same batches as in-process), worker errors,
 dead and slow workers, early breaks, iterable datasets, persistent workers."""
 
-import contextlib
 import multiprocessing
 import os
-import signal
 import time
 
 import numpy
@@ -12,20 +10,7 @@ import pytest
 
 import plexgrad
 from plexgrad.data import DataLoader, Dataset, IterableDataset, TensorDataset, get_worker_info
-
-
-@contextlib.contextmanager
-def deadline(seconds):
-    """Fail the test (instead of hanging the suite) if the block runs longer than ``seconds``."""
-    def expire(signum, frame):
-        raise TimeoutError(f"the DataLoader hung for more than {seconds} s")
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+from deadlines import deadline
 
 
 class Squares(Dataset):

@@ -2,7 +2,6 @@
 iterators, a killed main process, workers that will not stop. Every wait has a deadline and
 every child is killed in ``finally``, so a regression fails these tests instead of hanging CI."""
 
-import contextlib
 import gc
 import os
 import random
@@ -17,23 +16,10 @@ import numpy
 import pytest
 
 from plexgrad.data import DataLoader, Dataset
+from deadlines import deadline
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KILLED_BY_SIGKILL = r"DataLoader worker \(pid \d+\) is killed by signal: Killed"
-
-
-@contextlib.contextmanager
-def deadline(seconds):
-    """Fail the test (instead of hanging the suite) if the block runs longer than ``seconds``."""
-    def expire(signum, frame):
-        raise TimeoutError(f"the DataLoader hung for more than {seconds} s")
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def _alive(pid):

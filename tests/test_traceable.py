@@ -315,7 +315,9 @@ def _run_traced(case):
             pg, tensors, outputs, lambda w, like: pg.tensor(w, dtype=like.dtype, device="jax"), lambda t: t._data)
         return values, grads
 
-    with skip_host_checks():
+    # a whole traced program is lowered after its kernels returned: like the jax backend's kernels,
+    # it runs with 64-bit types on (for this thread only), else int64 results lower as int32
+    with skip_host_checks(), jax.enable_x64(True):
         values, grads = jax.jit(program)(*[t._data for t in eager])
     to_numpy = np.asarray
     return [to_numpy(v) for v in values], None if grads is None else [None if g is None else to_numpy(g)
@@ -341,7 +343,7 @@ def test_tracing_without_skip_stops_at_the_index_check():
     def program(x, index):
         return case.function(pg, make_tensor(x, eager[0].dtype, eager[0].device),
                              make_tensor(index, eager[1].dtype, eager[1].device))._data
-    with pytest.raises(jax.errors.TracerArrayConversionError):
+    with pytest.raises(jax.errors.TracerArrayConversionError), jax.enable_x64(True):
         jax.jit(program)(*[t._data for t in eager])
 
 
@@ -474,7 +476,7 @@ def test_double_backward_traces(name, function, array, forbid_host_reads):
         (first,) = pg.autograd.grad(function(x).sum(), x, create_graph=True)
         (second,) = pg.autograd.grad((first * first).sum(), x)
         return first._data, second._data
-    with skip_host_checks():
+    with skip_host_checks(), jax.enable_x64(True):
         first, second = jax.jit(program)(like._data)
     x = pg.tensor(array, device="jax", requires_grad=True)
     (eager_first,) = pg.autograd.grad(function(x).sum(), x, create_graph=True)

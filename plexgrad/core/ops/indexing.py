@@ -49,7 +49,6 @@ def convert_key(tensor, key):
     native = []
     basic = True
     dim = 0
-    backend_index = tensor._device.index or 0
     for item in key:
         if item is Ellipsis:
             dim += len(shape) - consumed

@@ -15,7 +15,7 @@ from ..shapes import broadcast_shapes, wrap_dim
 from ..tensor import Tensor
 from .composite import check_tensor
 from .elementwise import where
-from .reduction import gather, gather_checked, scatter_add
+from .reduction import gather_checked, scatter_add
 from . import indexing
 from .index_checks import IndexOutOfRange, check_index_range, index_extremes
 
