@@ -72,13 +72,14 @@ class Op:
     ops it calls (so coverage can be known before a backend is loaded).
     """
 
-    __slots__ = ("name", "kernels", "rule", "dtype_rule", "doc", "signature", "decomposition", "uses",
-                 "placement")
+    __slots__ = ("name", "kernels", "natives", "rule", "dtype_rule", "doc", "signature", "decomposition",
+                 "uses", "placement")
 
     def __init__(self, name, backward=None, node_name=None, dtype_rule="same", doc="", signature=None,
                  decomposition=None, uses=(), placement=False):
         self.name = name
         self.kernels = {}
+        self.natives = {}  # device type -> the backend's own kernel, or None (decomposed or missing)
         self.rule = None if backward is None else Rule(node_name or _node_name(name), backward)
         self.dtype_rule = rule_named(dtype_rule)
         self.doc = doc
@@ -201,8 +202,11 @@ def call(op, device, *args):
 def native(op, device):
     """The backend's own kernel of ``op`` for ``device``, or None when ``op`` runs decomposed or is
     missing there: for fast paths that write into memory themselves (in-place kernels)."""
-    kernel = kernel_for(op, device)
-    return None if hasattr(kernel, "dispatch_kind") else kernel
+    try:
+        return op.natives[device.type]
+    except KeyError:
+        kernel_for(op, device)
+        return op.natives[device.type]
 
 
 def runnable(op, device):
@@ -238,10 +242,13 @@ def _fill(op, device_type, backend, decomposable):
     forced = _FORCED.get(device_type, {}).get(op.name)
     if kernel is not None and forced is None:
         op.kernels[device_type] = kernel
-    elif op.name in decomposable and forced != "missing":
+        op.natives[device_type] = kernel
+        return
+    if op.name in decomposable and forced != "missing":
         op.kernels[device_type] = _decomposed_kernel(op, device_type, backend)
     else:
         op.kernels[device_type] = missing_kernel(op.name, backend.name)
+    op.natives[device_type] = None
 
 
 def _decomposable(native_names, device_type=None):
@@ -354,3 +361,4 @@ def reset():
         _BACKENDS.clear()
         for op in OPS.values():
             op.kernels.clear()
+            op.natives.clear()

@@ -295,12 +295,17 @@ def make_in_place_method(function, name):
 
 def accumulate_into(target, value):
     """``target += value`` without recording (AccumulateGrad); one kernel call on mutable backends."""
-    backend = backend_for_type(target._device.type)
-    add_into = native(_updates().add_in_place, target._device)
+    device_type = target._device.type
+    backend = backend_for_type(device_type)
+    add_into = (_ADD_NATIVES or _updates().add_in_place.natives).get(device_type)  # filled with the backend
     if (add_into is not None and target._dtype is value._dtype and target._data.shape == value._data.shape
             and backend.owned(target._data) is target._data and value._device is target._device):
         add_into(target._data, value._data)
-        bump_version(target)
+        counter = target._counter  # bump_version, inline: this runs once per leaf per backward
+        if counter is None:
+            bump_version(target)
+        else:
+            counter.value += 1
         return
     previous = grad_state.enabled
     grad_state.enabled = False
@@ -371,11 +376,13 @@ def fast_binary_in_place(general, kernel_name, true_division=False):
 def _updates():
     """``core.ops.updates`` (the declared in-place update ops), imported on first use: the ops
     package imports this module."""
-    global _UPDATES
+    global _UPDATES, _ADD_NATIVES
     if _UPDATES is None:
         from .ops import updates
         _UPDATES = updates
+        _ADD_NATIVES = updates.add_in_place.natives
     return _UPDATES
 
 
 _UPDATES = None
+_ADD_NATIVES = None  # add_in_place's native kernels by device type (dispatch fills the dict)

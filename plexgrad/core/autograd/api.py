@@ -2,6 +2,7 @@
 
 __all__ = ["backward", "grad", "Variable"]
 
+from ..dispatch import call
 from ..tensor import Tensor, make_tensor
 from .engine import run_backward
 
@@ -50,16 +51,17 @@ def _root_gradients(outputs, gradients, create_graph):
     return roots
 
 
-_filled = []  # ops.creation.filled, imported on first use: the ops sit above autograd
+_full = []  # ops.creation.full_op, imported on first use: the ops sit above autograd
 
 
 def _filled_like(output, value):
     """A tensor shaped like ``output`` filled with ``value``, made with one kernel call."""
-    if not _filled:
-        from ..ops.creation import filled
-        _filled.append(filled)
+    if not _full:
+        from ..ops.creation import full_op
+        _full.append(full_op)
     dtype = output._dtype
-    return make_tensor(_filled[0](output._data.shape, value, dtype, output._device), dtype, output._device)
+    device = output._device
+    return make_tensor(call(_full[0], device, output._data.shape, value, dtype, device), dtype, device)
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):

@@ -14,9 +14,13 @@ from .node import Node
 
 
 def _dependencies(root_nodes):
-    """Count, for each node reachable from the roots, the edges that point at it; leaves are
-    counted by ``id`` in the same dict (a leaf's gradient is final when its count reaches 0)."""
+    """Count, for each node reachable from the roots, the edges that point at it.
+
+    Leaves with post-accumulate hooks are counted too, by ``id``, in a second dict (None when
+    there are none): such a leaf's gradient is final when its count reaches 0.  Other leaves
+    are not counted, which keeps graphs without those hooks as cheap as before."""
     counts = {}
+    hooked_leaves = None
     stack = list(root_nodes)
     seen = set(root_nodes)
     while stack:
@@ -27,10 +31,12 @@ def _dependencies(root_nodes):
                 if edge not in seen:
                     seen.add(edge)
                     stack.append(edge)
-            elif edge is not None:
+            elif edge is not None and edge._extra is not None and "post_accumulate_hooks" in edge._extra:
+                if hooked_leaves is None:
+                    hooked_leaves = {}
                 key = id(edge)
-                counts[key] = counts.get(key, 0) + 1
-    return counts
+                hooked_leaves[key] = hooked_leaves.get(key, 0) + 1
+    return counts, hooked_leaves
 
 
 def _apply_tensor_hooks(hooks, grad):
@@ -70,7 +76,9 @@ def run_backward(roots, retain_graph, create_graph, capture=None):
     node_type = Node  # locals: this loop runs once per recorded op
     take = buffers.pop
     try:
-        counts = _dependencies(list(buffers))
+        counts, hooked_leaves = _dependencies(list(buffers))
+        if capture is not None:
+            hooked_leaves = None  # autograd.grad leaves .grad alone
         ready = [node for node in buffers if counts.get(node, 0) == 0]
         while ready:
             node = ready.pop()
@@ -100,22 +108,14 @@ def run_backward(roots, retain_graph, create_graph, capture=None):
                         else:
                             _skip_subgraph(edge, counts, buffers, ready)
                 else:
-                    key = id(edge)
                     if input_grad is not None:
-                        entry = leaf_buffers.get(key)
+                        entry = leaf_buffers.get(id(edge))
                         if entry is None:
-                            leaf_buffers[key] = [edge, input_grad]
+                            leaf_buffers[id(edge)] = [edge, input_grad]
                         else:
                             entry[1] = entry[1] + input_grad
-                    remaining = counts[key] - 1
-                    counts[key] = remaining
-                    if remaining == 0 and capture is None and key in leaf_buffers:
-                        # every path into this leaf has run: its gradient is final, so it goes to
-                        # .grad now and "gradient ready" hooks fire while backward goes on
-                        leaf, gradient = leaf_buffers.pop(key)
-                        if _has_post_hooks(leaf) and _pending_elsewhere(gradient, buffers, leaf_buffers):
-                            gradient = gradient.detach().clone()  # a hook may write .grad in place
-                        _accumulate(leaf, gradient, create_graph, handed_out)
+                    if hooked_leaves is not None and id(edge) in hooked_leaves:
+                        _leaf_edge_done(edge, hooked_leaves, buffers, leaf_buffers, create_graph, handed_out)
 
         if capture is not None:
             results = []
@@ -134,6 +134,19 @@ def run_backward(roots, retain_graph, create_graph, capture=None):
         grad_state.enabled = previous_mode
 
 
+def _leaf_edge_done(leaf, hooked_leaves, buffers, leaf_buffers, create_graph, handed_out):
+    """One more path into a hooked leaf has run; after the last, its gradient is final: it goes to
+    ``.grad`` now and its "gradient ready" hooks fire while backward goes on."""
+    key = id(leaf)
+    remaining = hooked_leaves[key] - 1
+    hooked_leaves[key] = remaining
+    if remaining == 0 and key in leaf_buffers:
+        leaf, gradient = leaf_buffers.pop(key)
+        if _pending_elsewhere(gradient, buffers, leaf_buffers):
+            gradient = gradient.detach().clone()  # a hook may write .grad in place
+        _accumulate(leaf, gradient, create_graph, handed_out)
+
+
 def _skip_subgraph(node, counts, buffers, ready):
     """A node every path to which carried no gradient: release its inputs' counts too (a leaf
     reached only through it keeps whatever gradient it has, accumulated at the end)."""
@@ -141,9 +154,7 @@ def _skip_subgraph(node, counts, buffers, ready):
     while stack:
         current = stack.pop()
         for edge in current.edges:
-            if edge is not None and type(edge) is not Node:
-                counts[id(edge)] -= 1
-            elif type(edge) is Node:
+            if type(edge) is Node:
                 remaining = counts[edge] - 1
                 counts[edge] = remaining
                 if remaining == 0:
@@ -151,11 +162,6 @@ def _skip_subgraph(node, counts, buffers, ready):
                         ready.append(edge)
                     else:
                         stack.append(edge)
-
-
-def _has_post_hooks(leaf):
-    extra = leaf._extra
-    return extra is not None and bool(extra.get("post_accumulate_hooks"))
 
 
 def _pending_elsewhere(gradient, buffers, leaf_buffers):
@@ -200,8 +206,9 @@ def _accumulate(leaf, gradient, create_graph, handed_out):
         leaf._grad = existing + hooked
     else:
         accumulate_into(existing, hooked)
-    if _has_post_hooks(leaf):
-        for hook in tuple(leaf._extra["post_accumulate_hooks"]):
+    extra = leaf._extra
+    if extra is not None and extra.get("post_accumulate_hooks"):
+        for hook in tuple(extra["post_accumulate_hooks"]):
             returned = hook(leaf)
             if returned is not None:
                 raise RuntimeError(f"Tensor post accumulate grad hooks should return None. This one returned a "
