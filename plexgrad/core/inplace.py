@@ -297,15 +297,11 @@ def accumulate_into(target, value):
     """``target += value`` without recording (AccumulateGrad); one kernel call on mutable backends."""
     device_type = target._device.type
     backend = backend_for_type(device_type)
-    add_into = (_ADD_NATIVES or _updates().add_in_place.natives).get(device_type)  # filled with the backend
+    add_into = _updates().add_in_place.natives.get(device_type)  # dispatch filled it with the backend
     if (add_into is not None and target._dtype is value._dtype and target._data.shape == value._data.shape
             and backend.owned(target._data) is target._data and value._device is target._device):
         add_into(target._data, value._data)
-        counter = target._counter  # bump_version, inline: this runs once per leaf per backward
-        if counter is None:
-            bump_version(target)
-        else:
-            counter.value += 1
+        bump_version(target)
         return
     previous = grad_state.enabled
     grad_state.enabled = False
@@ -376,13 +372,11 @@ def fast_binary_in_place(general, kernel_name, true_division=False):
 def _updates():
     """``core.ops.updates`` (the declared in-place update ops), imported on first use: the ops
     package imports this module."""
-    global _UPDATES, _ADD_NATIVES
+    global _UPDATES
     if _UPDATES is None:
         from .ops import updates
         _UPDATES = updates
-        _ADD_NATIVES = updates.add_in_place.natives
     return _UPDATES
 
 
 _UPDATES = None
-_ADD_NATIVES = None  # add_in_place's native kernels by device type (dispatch fills the dict)

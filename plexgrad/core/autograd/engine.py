@@ -2,9 +2,10 @@
 sum the gradients reaching each node, run its rule, and hand leaf gradients to
 ``.grad`` (``backward``) or back to the caller (``autograd.grad``).
 
-A leaf's gradient goes to ``.grad`` as soon as every path into it has run, not at the
-end, and then its ``register_post_accumulate_grad_hook`` hooks fire ("gradient
-ready"): data-parallel training starts reducing a bucket while backward goes on."""
+A leaf with ``register_post_accumulate_grad_hook`` hooks gets its gradient in ``.grad``
+as soon as every path into it has run, and then its hooks fire ("gradient ready"):
+data-parallel training starts reducing a bucket while backward goes on.  Other leaves
+are accumulated when the walk ends."""
 
 __all__ = ["run_backward"]
 
@@ -127,7 +128,7 @@ def run_backward(roots, retain_graph, create_graph, capture=None):
                     results.append(None if entry is None else _run_leaf_hooks(entry[0], entry[1]))
             return results
 
-        for leaf, gradient in leaf_buffers.values():  # leaves that were roots themselves
+        for leaf, gradient in leaf_buffers.values():  # every leaf not accumulated during the walk
             _accumulate(leaf, gradient, create_graph, handed_out)
         return None
     finally:
