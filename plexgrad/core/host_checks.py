@@ -24,8 +24,9 @@ checks off in another.
 
 __all__ = ["host_checks_enabled", "skip_host_checks", "host_values"]
 
-import functools
 import threading
+
+from .thread_switch import ThreadSwitch
 
 
 class _HostCheckState(threading.local):
@@ -43,31 +44,15 @@ def host_checks_enabled():
     return _state.enabled
 
 
-class skip_host_checks:
+class skip_host_checks(ThreadSwitch):
     """Skip the checks that read tensor values on the host, in this thread, inside the block.
 
     For tracers: ``with skip_host_checks(): trace(step)``.  Also a decorator.  Nests;
     leaving the block restores the previous setting.
     """
 
-    def __init__(self):
-        self._previous = []
-
-    def __enter__(self):
-        self._previous.append(_state.enabled)
-        _state.enabled = False
-        return self
-
-    def __exit__(self, *exc_info):
-        _state.enabled = self._previous.pop()
-        return False
-
-    def __call__(self, function):
-        @functools.wraps(function)
-        def wrapper(*args, **kwargs):
-            with skip_host_checks():
-                return function(*args, **kwargs)
-        return wrapper
+    state = _state
+    target = False
 
 
 def host_values(tensor):

@@ -9,8 +9,9 @@ share a thread share its mode.
 
 __all__ = ["state", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode"]
 
-import functools
 import threading
+
+from ..thread_switch import ThreadSwitch
 
 
 class _GradState(threading.local):
@@ -34,41 +35,11 @@ def is_grad_enabled():
     return state.enabled
 
 
-class _GradModeContext:
-    """Base for the grad-mode switches: a context manager that also decorates functions.
+class _GradModeContext(ThreadSwitch):
+    """Base for the grad-mode switches: a context manager that also decorates functions,
+    switching ``state.enabled`` in the calling thread only."""
 
-    The value to restore is kept per thread, so one instance (say a module-level
-    ``no_grad()``) may be entered by several threads at once.
-    """
-
-    target = True
-
-    def __init__(self):
-        self._previous = {}
-
-    def __enter__(self):
-        self._previous.setdefault(threading.get_ident(), []).append(state.enabled)
-        state.enabled = self.target
-        return self
-
-    def __exit__(self, *exc_info):
-        thread = threading.get_ident()
-        stack = self._previous[thread]
-        state.enabled = stack.pop()
-        if not stack:
-            del self._previous[thread]
-        return False
-
-    def clone(self):
-        """A fresh switch with the same target (each decorated call enters its own)."""
-        return self.__class__()
-
-    def __call__(self, function):
-        @functools.wraps(function)
-        def wrapper(*args, **kwargs):
-            with self.clone():
-                return function(*args, **kwargs)
-        return wrapper
+    state = state
 
 
 class no_grad(_GradModeContext):
