@@ -9,11 +9,11 @@ __all__ = ["replay_arrays", "replay", "scatter_back", "refresh_views", "regenera
 import numpy
 
 from . import tensor as _tensor_module
-from .dispatch import call
+from .dispatch import call, kernel_for
 from .dtypes import int64 as _INT64
 from .layout import positions_through
 from .tensor import make_tensor
-from .views import NO_GRAD, apply_step, kernel_of, live_views, root_of
+from .views import NO_GRAD, apply_step, live_views, root_of
 
 # ---- replaying steps ------------------------------------------------------------------------
 
@@ -21,7 +21,7 @@ def replay_arrays(device, data, steps):
     """The arrays after each of ``steps`` applied to ``data`` (kernels only, no autograd)."""
     arrays = [data]
     for op, params, _, _, _ in steps:
-        data = kernel_of(op, device)(data, *params)
+        data = kernel_for(op, device)(data, *params)
         arrays.append(data)
     return arrays
 
@@ -40,7 +40,7 @@ def _replay_history(source, steps):
     current = source
     device = source._device
     for op, params, node_params, rule, dtype in steps:
-        result = make_tensor(kernel_of(op, device)(current._data, *params),
+        result = make_tensor(kernel_for(op, device)(current._data, *params),
                              current._dtype if dtype is None else dtype, device)
         if rule is not None and current._requires_grad:
             record(rule, (current,), result, (), node_params)

@@ -25,7 +25,7 @@ engines, regenerated histories) and ``layout.py`` derives strides from them.
 """
 
 __all__ = ["ViewMeta", "make_view", "apply_step", "alias", "rebind", "hand_storage_to_hidden_root", "register",
-           "live_views", "replace_storage", "is_immutable", "root_of", "kernel_of", "IMMUTABLE_TYPES", "DEFAULT",
+           "live_views", "replace_storage", "is_immutable", "root_of", "IMMUTABLE_TYPES", "DEFAULT",
            "NO_GRAD", "MULTI_OUTPUT"]
 
 import weakref
@@ -128,17 +128,12 @@ def make_view(source, data, step, creation=DEFAULT):
 def apply_step(source, step, creation=DEFAULT):
     """``source`` seen through one view step: a view, recorded for autograd."""
     op, params, node_params, rule, _ = step
-    kernel = kernel_of(op, source._device)
+    kernel = kernel_for(op, source._device)
     result = make_view(source, kernel(source._data, *params), step, creation)
     if rule is not None and grad_state.enabled and source._requires_grad:
         from .op import record
         record(rule, (source,), result, (), node_params)
     return result
-
-
-def kernel_of(op, device):
-    """The kernel of view op ``op`` for ``device``, through the dispatch seam."""
-    return kernel_for(op, device)
 
 
 def alias(tensor, fresh_counter=False, into=None):
