@@ -424,6 +424,36 @@ def test_switch_is_per_thread():
     assert seen == {"enabled": True, "raised": True}
 
 
+def test_one_switch_entered_by_two_threads_restores_each_thread():
+    """A shared ``skip_host_checks()`` instance gives each thread back its own setting, whatever
+    order the threads leave in (the second thread entered with the checks already off)."""
+    shared = skip_host_checks()
+    first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
+    seen = {}
+
+    def first():  # enters with the checks on, leaves first
+        with shared:
+            first_in.set()
+            assert second_in.wait(30)
+        first_out.set()
+        seen["first"] = host_checks_enabled()
+
+    def second():  # enters with the checks off, leaves last
+        with skip_host_checks():
+            assert first_in.wait(30)
+            with shared:
+                second_in.set()
+                assert first_out.wait(30)
+            seen["second"] = host_checks_enabled()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert seen == {"first": True, "second": False}
+
+
 def test_cpu_check_is_skipped_inside_the_switch():
     # a tracer takes the engine's semantics for bad input: here numpy's own IndexError for getitem,
     # and gather's negative index is not refused by the core any more
