@@ -75,7 +75,7 @@ def _relu_backward(node, grad):
         kernel = runnable(_relu_backward_op, device)
         if kernel is not None:
             return (make_tensor(kernel(grad._data, data), grad._dtype, device),)
-    return (grad * (node.saved_output() > 0),)
+    return (grad * (node.saved_output() <= 0).logical_not(),)
 
 
 relu = _op.unary("relu", _relu_backward, save_output=True, doc="max(x, 0).")
@@ -209,11 +209,13 @@ gt = binary("gt", dtype_rule="bool")
 
 
 def _relu_backward_decomposition(device, grad, output):
-    return call(mul.op, device, grad, call(gt.op, device, output, 0))
+    return call(mul.op, device, grad, call(logical_not.op, device, call(le.op, device, output, 0)))
 
 
+# torch's threshold_backward: zero where output <= 0, so a NaN output passes its gradient through
 _relu_backward_op = declare("relu_backward", signature="grad, output", decomposition=_relu_backward_decomposition,
-                            uses=("mul", "gt"), doc="grad where output > 0, else 0 (relu's first-order gradient)")
+                            uses=("mul", "le", "logical_not"),
+                            doc="grad, except 0 where output <= 0 (relu's first-order gradient; NaN passes)")
 ge = binary("ge", dtype_rule="bool")
 logical_and = binary("logical_and", dtype_rule="bool")
 logical_or = binary("logical_or", dtype_rule="bool")
