@@ -52,8 +52,8 @@ def _value_difference(found, wanted, tolerance):
         differs = ~close
     position = tuple(int(i) for i in numpy.argwhere(differs)[0]) if found.ndim else ()
     count = int(differs.sum())
-    detail = f"{count} of {found.size} elements differ; first at index {position}: got {found[position]!r}, " \
-             f"expected {wanted[position]!r}"
+    detail = f"{count} of {found.size} elements differ; first at index {position}: got {found[position].item()!r}, " \
+             f"expected {wanted[position].item()!r}"
     if tolerance is not None:
         with numpy.errstate(invalid="ignore"):
             worst = numpy.nanmax(numpy.abs(found.astype(numpy.float64) - wanted.astype(numpy.float64)))

@@ -6,7 +6,7 @@ ran; any error a case raises becomes that case's failure message (a missing kern
 ends in a traceback.
 """
 
-__all__ = ["run", "run_case", "DeviceUnusable"]
+__all__ = ["run", "run_case", "op_statuses", "DeviceUnusable"]
 
 import time
 import warnings
@@ -59,7 +59,8 @@ def run_case(case, device, held_dtypes=None):
                       time.perf_counter() - started)
 
 
-def _op_statuses(device_type, results):
+def op_statuses(device_type, results):
+    """``{op name: OpStatus}`` for the declared ops, from the case results on ``device_type``."""
     cleared = set()
     for result in results:
         if result.status == "pass":
@@ -107,4 +108,4 @@ def run(device, *, kinds=None, subjects=None, progress=None):
         results.append(run_case(case, device, held))
         if progress is not None:
             progress(position + 1, len(cases))
-    return Report(str(device), backend.name, results, _op_statuses(device_type, results), dtypes)
+    return Report(str(device), backend.name, results, op_statuses(device_type, results), dtypes)
