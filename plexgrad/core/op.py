@@ -17,6 +17,7 @@ from .autograd.grad_mode import state as grad_state
 from .autograd.node import Node
 from .dispatch import Op, Rule, kernel_for, register_op, table_of
 from .dtype_rules import RULES as _DTYPE_RULES
+from .kernel_errors import translated
 from .storage import VersionCounter
 from .tensor import Tensor, make_tensor
 
@@ -31,13 +32,15 @@ _SCALAR_TYPES = (int, float, bool)
 
 
 def declare(name, backward=None, node_name=None, dtype_rule="same", doc="", *, signature,
-            decomposition=None, uses=(), placement=False):
+            decomposition=None, uses=(), placement=False, fallback=""):
     """Declare an op once; returns the ``Op`` (see ``dispatch.Op`` for the parts of a declaration).
 
     ``signature`` is the kernel's positional parameters, e.g. ``"x, dims: static, keepdim: static"``
-    or a tuple of ``(name, kind)`` pairs.
+    or a tuple of ``(name, kind)`` pairs.  ``fallback``: for a primitive the core only uses as a fast
+    path, what it does without the kernel (which makes the kernel optional in the backend contract).
     """
-    return register_op(Op(name, backward, node_name, dtype_rule, doc, signature, decomposition, uses, placement))
+    return register_op(Op(name, backward, node_name, dtype_rule, doc, signature, decomposition, uses, placement,
+                          fallback))
 
 
 def mixed_device_error(op_name, first, second):
@@ -377,6 +380,11 @@ def _kernel_error(name, operands, error):
     if isinstance(error, (NotImplementedError, IndexError)):
         return error
     tensors = [value for value in operands if isinstance(value, Tensor)]
+    if tensors:
+        torch_error = translated(error, tensors[0]._backend(), f"{name} failed for "
+                                 f"{', '.join(_describe(value) for value in operands)}")
+        if torch_error is not None:
+            return torch_error
     devices = {t._device for t in tensors}
     if len(devices) > 1:
         first, second = list(devices)[:2]
