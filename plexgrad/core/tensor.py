@@ -114,6 +114,27 @@ class Tensor:
     def is_cpu(self):
         return self._device.type == "cpu"
 
+    # plexgrad has no XPU, MPS, meta, sparse or quantized tensors: torch's probes answer False
+    @property
+    def is_xpu(self):
+        return False
+
+    @property
+    def is_mps(self):
+        return False
+
+    @property
+    def is_meta(self):
+        return False
+
+    @property
+    def is_sparse(self):
+        return False
+
+    @property
+    def is_quantized(self):
+        return False
+
     def get_device(self):
         return -1 if self._device.type == "cpu" else self._device.index
 
