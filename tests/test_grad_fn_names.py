@@ -58,16 +58,22 @@ def _graphs(lib, name, device):
         "to_double": lambda: leaf.double(),
         "avg_pool": lambda: F.avg_pool2d(leaf.reshape(1, 1, 4, 3), 2),
         "index": lambda: leaf[labels],
+        "select": lambda: leaf[0],
+        "select_column": lambda: leaf[:, 1],
+        "slice": lambda: leaf[1:],
+        "select_then_slice": lambda: leaf[0, 1:],
         "norm": lambda: leaf.norm(),
     }[name]()
 
 
 MATCHING = ["mean", "mean_dim", "sum", "mse_loss", "mse_loss_sum", "mse_loss_none", "l1_loss", "smooth_l1_loss",
             "huber_loss", "bce_with_logits", "bce_with_logits_weighted", "bce", "elementwise", "view_chain", "cat",
-            "softmax", "log_softmax", "batch_norm", "to_double", "avg_pool", "index", "norm"]
+            "softmax", "log_softmax", "batch_norm", "to_double", "avg_pool", "index", "norm", "select", "select_column",
+            "slice"]
 # Known differences, kept here so they show up (and flip to passing) when fixed: torch's Linear graph has a
-# TBackward0 for the weight and lists the bias first; cross_entropy is one fused node here, two in torch.
-DIFFERENT = ["linear_2d", "relu_mlp", "cross_entropy"]
+# TBackward0 for the weight and lists the bias first; cross_entropy is one fused node here, two in torch;
+# x[0, 1:] is one indexing node here, a SelectBackward0 under a SliceBackward0 in torch.
+DIFFERENT = ["linear_2d", "relu_mlp", "cross_entropy", "select_then_slice"]
 
 
 @pytest.mark.parametrize("name", MATCHING)
