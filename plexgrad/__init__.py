@@ -59,17 +59,20 @@ from .core.kernel_errors import OutOfMemoryError
 _LAYERS_ABOVE = ("nn", "optim", "data", "utils")
 """Subpackages built on the core, imported on first use (``plexgrad.nn``, ``from plexgrad import optim``):
 importing ``plexgrad.core`` must not import them (see docs/architecture.md)."""
+_ON_FIRST_USE = _LAYERS_ABOVE + ("backends", "accelerator")
+"""Also imported on first use: ``backends`` (plugins, and torch's ``torch.backends.*`` flag modules) and
+``accelerator`` cost nothing until a program asks for them."""
 
 
 def __getattr__(name):
-    if name in _LAYERS_ABOVE:
+    if name in _ON_FIRST_USE:
         import importlib
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'plexgrad' has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_LAYERS_ABOVE))
+    return sorted(set(globals()) | set(_ON_FIRST_USE))
 
 negative = neg
 subtract = sub

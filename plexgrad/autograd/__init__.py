@@ -2,8 +2,10 @@
 
 from ..core.autograd import (Variable, backward, enable_grad, grad, inference_mode, is_grad_enabled,
                              no_grad, set_grad_enabled)
-from ..core.autograd.node import Node as Function
+from . import function, functional, graph
+from .function import Function, FunctionCtx, once_differentiable
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 
 __all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
-           "inference_mode", "Variable", "Function", "gradcheck", "gradgradcheck", "GradcheckError"]
+           "inference_mode", "Variable", "Function", "FunctionCtx", "once_differentiable", "function", "functional",
+           "graph", "gradcheck", "gradgradcheck", "GradcheckError"]

@@ -11,6 +11,7 @@ import weakref
 from . import dtypes
 from .autograd import api as _autograd_api
 from .autograd.grad_mode import state as grad_state
+from .autograd.grad_fn import view_of
 from .dispatch import backend_for_type
 from .shapes import element_count, wrap_dim
 from .size import Size
@@ -114,6 +115,27 @@ class Tensor:
     def is_cpu(self):
         return self._device.type == "cpu"
 
+    # plexgrad has no XPU, MPS, meta, sparse or quantized tensors: torch's probes answer False
+    @property
+    def is_xpu(self):
+        return False
+
+    @property
+    def is_mps(self):
+        return False
+
+    @property
+    def is_meta(self):
+        return False
+
+    @property
+    def is_sparse(self):
+        return False
+
+    @property
+    def is_quantized(self):
+        return False
+
     def get_device(self):
         return -1 if self._device.type == "cpu" else self._device.index
 
@@ -179,9 +201,11 @@ class Tensor:
     def grad_fn(self):
         """The node that created this tensor (None for leaves)."""
         function = self._grad_fn
-        if function is not None and function.rule is STALE_VIEW_RULE:
+        if function is None:
+            return None
+        if function.rule is STALE_VIEW_RULE:
             function.rule.backward(function, None)  # raises torch's error for this view
-        return function
+        return view_of(function)  # an object whose class has torch's node name
 
     @property
     def is_leaf(self):
@@ -353,9 +377,15 @@ class Tensor:
         return tensor_repr(self)
 
     def __format__(self, spec):
-        if self._data.ndim == 0 and spec:
+        """As torch: a 0-d tensor formats as its number (``f"{loss:.3f}"``, ``f"{loss}"``); others
+        only with an empty spec (their repr)."""
+        if self._data.ndim == 0:
             return format(self.item(), spec)
-        return object.__format__(repr(self), spec) if spec else repr(self)
+        if spec:
+            raise TypeError(f"unsupported format string {spec!r} passed to Tensor.__format__: only 0-d tensors "
+                            f"format as numbers (this one has shape {list(self._data.shape)}); use .item() on "
+                            "one element, or .tolist()")
+        return repr(self)
 
     def __reduce_ex__(self, protocol):
         from .factories import rebuild_tensor

@@ -4,5 +4,7 @@ from .parameter import Parameter, Buffer
 from . import functional, init, utils
 from .modules import *  # noqa: F401,F403
 from .modules import __all__ as _modules_all
+from . import parallel
+from .parallel import DataParallel
 
-__all__ = ["Parameter", "Buffer", "functional", "init", "utils"] + list(_modules_all)
+__all__ = ["Parameter", "Buffer", "functional", "init", "utils", "parallel", "DataParallel"] + list(_modules_all)

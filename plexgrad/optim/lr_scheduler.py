@@ -10,7 +10,8 @@ so a schedule gives the same floating-point sequence as ``torch.optim.lr_schedul
 """
 
 __all__ = ["LRScheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR", "LinearLR",
-           "ExponentialLR", "CosineAnnealingLR", "ReduceLROnPlateau"]
+           "ExponentialLR", "CosineAnnealingLR", "ReduceLROnPlateau", "CyclicLR", "OneCycleLR",
+           "CosineAnnealingWarmRestarts", "SequentialLR", "ChainedScheduler"]
 
 import math
 import types
@@ -90,6 +91,10 @@ class LRScheduler:
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
         _track_optimizer_step(self, optimizer)
+        self._initial_step()
+
+    def _initial_step(self):
+        """The step construction makes (``last_epoch`` -1 -> 0); SequentialLR replays it for later schedulers."""
         self._step_count = 0
         self._is_initial = True
         try:
@@ -133,6 +138,10 @@ class LRScheduler:
         self._step_count += 1
         if epoch is not None:
             warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
+        self._update_lr(epoch)
+
+    def _update_lr(self, epoch=None):
+        """Advance ``last_epoch`` (or set it to ``epoch``) and write the rates ``get_lr()`` gives."""
         self._get_lr_called_within_step = True
         try:
             if epoch is None:
@@ -452,3 +461,9 @@ class ReduceLROnPlateau(LRScheduler):
         """Restore attributes saved by :meth:`state_dict`."""
         self.__dict__.update(state_dict)
         self._init_is_better(self.mode, self.threshold, self.threshold_mode)
+
+
+# Schedulers in their own files (cyclic schedules, and ones that compose others); they subclass LRScheduler
+# above, so they are imported last.
+from .cyclic_schedulers import CosineAnnealingWarmRestarts, CyclicLR, OneCycleLR  # noqa: E402
+from .composed_schedulers import ChainedScheduler, SequentialLR  # noqa: E402

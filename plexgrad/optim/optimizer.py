@@ -5,7 +5,7 @@ Subclasses implement ``step``; the base keeps torch's layout so code written for
 ``load_state_dict``) works unchanged.
 """
 
-__all__ = ["Optimizer", "required", "check_non_negative"]
+__all__ = ["Optimizer", "required", "check_non_negative", "check_betas", "refuse_differentiable", "scalar"]
 
 import warnings
 from collections import defaultdict
@@ -38,6 +38,22 @@ def check_non_negative(group, labels):
     for key, label in labels.items():
         if not 0.0 <= group[key]:
             raise ValueError(f"Invalid {label} value: {group[key]}")
+
+
+def check_betas(betas):
+    """ValueError unless ``betas`` is a pair of numbers in [0, 1), worded as torch's optimizers."""
+    if len(betas) != 2:
+        raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
+    for index, beta in enumerate(betas):
+        if not 0.0 <= scalar(beta) < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {index}: {beta}")
+
+
+def refuse_differentiable(optimizer, differentiable):
+    """plexgrad's steps never record a graph: ``differentiable=True`` is refused, not ignored."""
+    if differentiable:
+        raise NotImplementedError(f"{type(optimizer).__name__}(differentiable=True) is not supported by plexgrad: "
+                                  "steps run without recording a graph")
 
 
 class Optimizer:

@@ -99,12 +99,25 @@ def encode(obj):
         if isinstance(value, (list, tuple)):
             tag = "tuple" if isinstance(value, tuple) else "list"
             return {tag: [visit(item, path + [index]) for index, item in enumerate(value)]}
+        if callable(getattr(value, "state_dict", None)) and callable(getattr(value, "load_state_dict", None)):
+            raise TypeError(_whole_object_message(value, path))
         raise TypeError(f"plexgrad.save cannot store a {type(value).__module__}.{type(value).__qualname__} at "
                         f"{_describe_path(path)}: it stores tensors, numpy arrays, dicts, lists, tuples, sets, "
                         f"str, int, float, bool, None, dtypes and devices (it never pickles objects); "
                         f"save a state_dict() or convert the value first")
 
     return visit(obj, []), tensors, arrays
+
+
+def _whole_object_message(value, path):
+    """torch.save(model) pickles the whole object; plexgrad never pickles, so it shows the state_dict way."""
+    kind = type(value).__qualname__
+    name = "optimizer" if hasattr(value, "param_groups") else "model"
+    return (f"plexgrad.save cannot store a whole {kind} object (at {_describe_path(path)}): saving objects would "
+            f"need pickle, which plexgrad never uses (loading a pickle can run arbitrary code). Save its "
+            f"state_dict instead, and load it into a newly built {kind}:\n"
+            f"    torch.save({name}.state_dict(), 'checkpoint.pt')\n"
+            f"    {name}.load_state_dict(torch.load('checkpoint.pt'))")
 
 
 def parse_json(text, what):

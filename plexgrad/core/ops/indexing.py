@@ -156,9 +156,10 @@ def getitem(input, key):
         raise _kernel_error("index", (input,), error) from error
     node_params = (tuple(input._data.shape), native)
     if basic:
-        result = make_view(input, data, (_getitem_op, (native,), node_params, _SELECT_RULE, None))
+        rule = _basic_rule(native) if grad_state.enabled and input._requires_grad else _SLICE_RULE
+        result = make_view(input, data, (_getitem_op, (native,), node_params, rule, None))
         if grad_state.enabled and input._requires_grad:
-            record(_SELECT_RULE, (input,), result, (), node_params)
+            record(rule, (input,), result, (), node_params)
         return result
     from ..tensor import make_tensor
     result = make_tensor(data, input._dtype, device)
@@ -319,4 +320,18 @@ def nonzero(input, *, as_tuple=False):
 
 from ..op import Rule as _Rule  # noqa: E402
 
-_SELECT_RULE = _Rule("SliceBackward0", _getitem_backward)
+_SLICE_RULE = _Rule("SliceBackward0", _getitem_backward)
+_SELECT_RULE = _Rule("SelectBackward0", _getitem_backward)
+
+
+def _basic_rule(native):
+    """torch's node name for a basic index: that of its last step (``x[0]`` selects, ``x[0, 1:]`` slices)."""
+    full = _FULL_SLICE
+    for item in reversed(native):
+        if item is Ellipsis or item is None or type(item) is slice and item == full:
+            continue
+        return _SELECT_RULE if type(item) is int else _SLICE_RULE
+    return _SLICE_RULE
+
+
+_FULL_SLICE = slice(None)

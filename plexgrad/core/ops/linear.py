@@ -9,7 +9,7 @@ gradients), each with its decomposition into ``matmul``, ``permute``, ``add`` an
 __all__ = ["linear", "linear_op", "linear_backward_op"]
 
 from ..autograd.grad_mode import state as grad_state
-from ..dispatch import call, runnable
+from ..dispatch import Rule, call, runnable
 from ..op import declare, record
 from ..tensor import Tensor, make_tensor
 from .elementwise import add
@@ -56,7 +56,7 @@ linear_backward_op = declare(
     decomposition=_linear_backward_decomposition, uses=("matmul", "permute", "sum"),
     doc="(grad @ weight, grad.T @ x, grad.sum(0)) of linear, each None where not needed")
 
-
+_MM_RULE = Rule("MmBackward0", _linear_backward)  # torch's node name for a linear layer without bias
 
 
 def linear(input, weight, bias=None):
@@ -85,7 +85,7 @@ def linear(input, weight, bias=None):
     if grad_state.enabled and (input._requires_grad or weight._requires_grad
                                or bias is not None and bias._requires_grad):
         inputs = (input, weight) if bias is None else (input, weight, bias)
-        record(linear_op.rule, inputs, output, (input, weight))
+        record(linear_op.rule if bias is not None else _MM_RULE, inputs, output, (input, weight))
     if batched:
         output = output.reshape(tuple(input_shape[:-1]) + (weight_shape[0],))
     return output

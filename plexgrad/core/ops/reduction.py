@@ -94,8 +94,29 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None
     count = 1
     for d in (range(len(shape)) if dims is None else dims):
         count *= shape[d]
-    total = apply(_sum_op, (input,), (dims, keepdim), node_params=(shape, dims, keepdim))
+    if not (input._requires_grad and grad_state.enabled):
+        return _mean_value(input, dims, keepdim, count)
+    # one graph node, as torch's MeanBackward0/1 (not a SumBackward0 under a DivBackward0)
+    grad_state.enabled = False
+    try:
+        result = _mean_value(input, dims, keepdim, count)
+    finally:
+        grad_state.enabled = True
+    return record_unary(_MEAN_ALL if dims is None else _MEAN_DIMS, input, result, (), (shape, dims, keepdim, count))
+
+
+def _mean_value(input, dims, keepdim, count):
+    total = apply(_sum_op, (input,), (dims, keepdim))
     return total / count if count else total * float("nan")
+
+
+def _mean_backward(node, grad):
+    input_shape, dims, keepdim, count = node.params
+    return (expand_reduced(grad, input_shape, dims, keepdim) / count,)
+
+
+_MEAN_ALL = Rule("MeanBackward0", _mean_backward)
+_MEAN_DIMS = Rule("MeanBackward1", _mean_backward)
 
 
 def _prod_backward(node, grad):

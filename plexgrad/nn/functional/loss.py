@@ -17,6 +17,8 @@ from ...core.host_checks import host_checks_enabled, host_values
 from ...core.ops import activation as act, elementwise as ew
 from ...core.ops.binary_cross_entropy import binary_cross_entropy_elements
 from ...core.ops.cross_entropy import fused_cross_entropy
+from ...core.ops.single_node import single_node
+from ...core.autograd.grad_mode import is_grad_enabled
 from ...core.tensor import Tensor
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -58,6 +60,10 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     """Mean squared error ``(input - target) ** 2``, reduced."""
     reduction = legacy_reduction(size_average, reduce, reduction)
     _check_pair("mse_loss", input, target)
+    return single_node("MseLossBackward0", _mse, (input, target, weight), reduction)
+
+
+def _mse(input, target, weight, reduction):
     difference = input - target
     loss = difference * difference
     if weight is not None:
@@ -81,6 +87,10 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     _check_pair("smooth_l1_loss", input, target)
     if beta < 0:
         raise RuntimeError(f"smooth_l1_loss does not support negative values for beta, got {beta}")
+    return single_node("SmoothL1LossBackward0", _smooth_l1, (input, target), reduction, beta)
+
+
+def _smooth_l1(input, target, reduction, beta):
     distance = (input - target).abs()
     if beta == 0:
         return apply_reduction(distance, reduction)
@@ -93,6 +103,10 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     _check_pair("huber_loss", input, target)
     if delta <= 0:
         raise RuntimeError(f"huber_loss does not support non-positive values for delta, got {delta}")
+    return single_node("HuberLossBackward0", _huber, (input, target, weight), reduction, delta)
+
+
+def _huber(input, target, weight, reduction, delta):
     distance = (input - target).abs()
     loss = ew.where(distance < delta, distance * distance * 0.5, (distance - 0.5 * delta) * delta)
     if weight is not None:
@@ -301,6 +315,10 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
                            "probabilities; for logits use binary_cross_entropy_with_logits)")
     if target.dtype is not input.dtype:
         target = target.to(input.dtype)
+    return single_node("BinaryCrossEntropyBackward0", _binary_cross_entropy, (input, target, weight), reduction)
+
+
+def _binary_cross_entropy(input, target, weight, reduction):
     loss = binary_cross_entropy_elements(input, target)
     if weight is not None:
         loss = loss * weight
@@ -317,6 +335,16 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     _check_pair("binary_cross_entropy_with_logits", input, target)
     if input.shape != target.shape:
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
+    for label, value in (("weight", weight), ("pos_weight", pos_weight)):
+        if isinstance(value, Tensor) and value.requires_grad and is_grad_enabled():
+            raise RuntimeError(f"The function 'binary_cross_entropy_with_logits' is not differentiable with respect "
+                               f"to argument '{label}'. This input cannot have requires_grad True: pass "
+                               f"{label}.detach()")
+    return single_node("BinaryCrossEntropyWithLogitsBackward0", _bce_with_logits, (input, target), weight, pos_weight,
+                       reduction)
+
+
+def _bce_with_logits(input, target, weight, pos_weight, reduction):
     softplus_negative = act.softplus(-input, 1.0, math.inf)  # -log(sigmoid(input))
     if pos_weight is not None:
         loss = (1 - target) * input + (1 + (pos_weight - 1) * target) * softplus_negative
