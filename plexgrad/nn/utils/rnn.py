@@ -90,11 +90,16 @@ class PackedSequence(_PackedSequenceBase):
         return False
 
 
+# torch's messages name dtypes by their legacy tensor type names.
+_TORCH_TYPE_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+                     "bool": "Bool", "float16": "Half", "float32": "Float", "float64": "Double"}
+
+
 def _lengths_list(lengths, batch_size, steps):
     """``lengths`` (list or 1-D CPU integer tensor) as a list of ints, checked as torch checks it."""
     if isinstance(lengths, Tensor):
         if lengths.dim() != 1 or lengths.device.type != "cpu" or lengths.dtype.is_floating_point:
-            kind = "float" if lengths.dtype.is_floating_point else lengths.dtype.name
+            kind = _TORCH_TYPE_NAMES.get(lengths.dtype.name, lengths.dtype.name)
             raise RuntimeError(f"'lengths' argument should be a 1D CPU int64 tensor, but got {lengths.dim()}D "
                                f"{lengths.device} {kind} tensor; pass lengths.cpu() or a list of ints")
         values = lengths.tolist()
@@ -185,7 +190,7 @@ def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="
     ``padding_side='left'`` puts the padding before each sequence.
     """
     if padding_side not in ("right", "left"):
-        raise ValueError(f"Expected padding_side to be one of left or right, but got {padding_side}.")
+        raise RuntimeError(f"Expected padding_side to be one of left or right, but got {padding_side}.")
     if isinstance(sequences, Tensor):
         sequences = sequences.unbind(0)
     sequences = list(sequences)
