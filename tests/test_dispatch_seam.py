@@ -442,6 +442,8 @@ def _sample_arguments(name):
         "lstm_cell_output": (generator.standard_normal((5, 12)), grad),
         "lstm_cell_state_backward": (grad, generator.standard_normal((5, 12)), grad),
         "lstm_cell_output_backward": (grad, generator.standard_normal((5, 12)), grad),
+        "gru_cell": (generator.standard_normal((5, 9)), generator.standard_normal((5, 9)), grad),
+        "gru_cell_backward": (grad, generator.standard_normal((5, 9)), generator.standard_normal((5, 9)), grad),
     }[name]
 
 

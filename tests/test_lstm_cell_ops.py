@@ -1,4 +1,4 @@
-"""The LSTM cell's fused ops (core/ops/recurrent.py): native kernels, their decompositions and
+"""The LSTM and GRU cells' fused ops (core/ops/recurrent.py): native kernels, their decompositions and
 the Tensor-op composite agree in values and gradients, and differentiate twice, on every backend."""
 
 import numpy as np
@@ -8,7 +8,8 @@ import plexgrad
 from plexgrad.core import dispatch
 from plexgrad.core.ops import recurrent
 
-OPS = ["lstm_cell_state", "lstm_cell_output", "lstm_cell_state_backward", "lstm_cell_output_backward"]
+OPS = ["lstm_cell_state", "lstm_cell_output", "lstm_cell_state_backward", "lstm_cell_output_backward", "gru_cell",
+       "gru_cell_backward"]
 
 
 def _inputs(device, batch=3, size=4, seed=0):
@@ -80,15 +81,43 @@ def test_saturated_gates_stay_finite(device):
         assert all(np.isfinite(r).all() for r in results)
 
 
-def test_lstm_module_gives_the_same_result_without_the_fused_ops(device):
-    model = plexgrad.nn.LSTM(3, 4, 2, bidirectional=True, dtype=plexgrad.float64).to(device)
+def _gru_inputs(device, batch=3, size=4, seed=2):
+    generator = np.random.default_rng(seed)
+    return [plexgrad.tensor(generator.standard_normal(shape) * 2, dtype=plexgrad.float64, device=device,
+                            requires_grad=True) for shape in ((batch, 3 * size), (batch, 3 * size), (batch, size))]
+
+
+def _gru_run(device, function, inputs):
+    output = function(*inputs)
+    weights = plexgrad.tensor(np.random.default_rng(3).standard_normal(tuple(output.shape)), dtype=plexgrad.float64,
+                              device=device)
+    grads = plexgrad.autograd.grad((output * weights).sum(), inputs)
+    return [output.detach().cpu().numpy()] + [g.cpu().numpy() for g in grads]
+
+
+def test_gru_cell_native_decomposed_and_composite_agree(device):
+    inputs = _gru_inputs(device)
+    expected = _gru_run(device, recurrent._gru_composite, inputs)
+    for context in (dispatch.forced_decompositions(device, []), dispatch.forced_decompositions(device, OPS),
+                    dispatch.forced_missing(device, OPS)):
+        with context:
+            for a, e in zip(_gru_run(device, recurrent.gru_cell, inputs), expected):
+                np.testing.assert_allclose(a, e, rtol=1e-12, atol=1e-12)
+    small = _gru_inputs(device, batch=2, size=2)
+    assert plexgrad.autograd.gradcheck(recurrent.gru_cell, small)
+    assert plexgrad.autograd.gradgradcheck(recurrent.gru_cell, small)
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+def test_modules_give_the_same_result_without_the_fused_ops(device, kind):
+    model = getattr(plexgrad.nn, kind)(3, 4, 2, bidirectional=True, dtype=plexgrad.float64).to(device)
     x = plexgrad.randn(5, 2, 3, dtype=plexgrad.float64, device=device, requires_grad=True)
 
     def run():
         x.grad = None
         model.zero_grad()
-        output, (h, c) = model(x)
-        (output.sum() + h.sum() + c.sum()).backward()
+        output, state = model(x)
+        (output.sum() + sum(part.sum() for part in (state if kind == "LSTM" else (state,)))).backward()
         return [output.detach().cpu().numpy(), x.grad.cpu().numpy()] + \
             [p.grad.cpu().numpy() for p in model.parameters()]
 

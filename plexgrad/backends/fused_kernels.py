@@ -36,6 +36,9 @@ which gradients are needed).  The kernel signatures (see ``python -m plexgrad.ba
 ``lstm_cell_state(gates, cell)`` / ``lstm_cell_output(gates, cell)``
     ``sigmoid(f) * cell + sigmoid(i) * tanh(g)`` / ``sigmoid(o) * tanh(cell)`` for ``(B, 4H)``
     gates ``(i, f, g, o)``; their ``..._backward(grad, gates, cell)`` give ``(grad_gates, grad_cell)``.
+``gru_cell(input_gates, hidden_gates, hidden)``
+    ``n + z * (hidden - n)`` with ``n = tanh(x_n + r * h_n)`` for ``(B, 3H)`` gates ``(r, z, n)``;
+    ``gru_cell_backward(grad, input_gates, hidden_gates, hidden)`` gives the three gradients.
 """
 
 __all__ = ["FUSED_BUILDERS", "build_fused_kernels"]
@@ -174,6 +177,32 @@ def _lstm_cell_output_backward(xp, compile=_eager):
     return compile(lstm_cell_output_backward)
 
 
+def _gru_activations(xp, input_gates, hidden_gates):
+    size = hidden_gates.shape[-1] // 3
+    input_r, input_z, input_n = (input_gates[:, index * size:(index + 1) * size] for index in range(3))
+    hidden_r, hidden_z, hidden_n = (hidden_gates[:, index * size:(index + 1) * size] for index in range(3))
+    reset, update = _sigmoid(xp, input_r + hidden_r), _sigmoid(xp, input_z + hidden_z)
+    return reset, update, xp.tanh(input_n + reset * hidden_n), hidden_n
+
+
+def _gru_cell(xp, compile=_eager):
+    def gru_cell(input_gates, hidden_gates, hidden):
+        _, update, candidate, _ = _gru_activations(xp, input_gates, hidden_gates)
+        return candidate + update * (hidden - candidate)
+    return compile(gru_cell)
+
+
+def _gru_cell_backward(xp, compile=_eager):
+    def gru_cell_backward(grad, input_gates, hidden_gates, hidden):
+        reset, update, candidate, hidden_n = _gru_activations(xp, input_gates, hidden_gates)
+        grad_update = grad * (hidden - candidate) * update * (1 - update)
+        grad_candidate = grad * (1 - update) * (1 - candidate * candidate)
+        grad_reset = grad_candidate * hidden_n * reset * (1 - reset)
+        return (xp.concatenate([grad_reset, grad_update, grad_candidate], axis=-1),
+                xp.concatenate([grad_reset, grad_update, grad_candidate * reset], axis=-1), grad * update)
+    return compile(gru_cell_backward)
+
+
 FUSED_BUILDERS = {
     "linear": _linear,
     "linear_backward": _linear_backward,
@@ -186,6 +215,8 @@ FUSED_BUILDERS = {
     "lstm_cell_output": _lstm_cell_output,
     "lstm_cell_state_backward": _lstm_cell_state_backward,
     "lstm_cell_output_backward": _lstm_cell_output_backward,
+    "gru_cell": _gru_cell,
+    "gru_cell_backward": _gru_cell_backward,
 }
 
 

@@ -1,8 +1,10 @@
 """The math of the recurrent layers, in Tensor ops: one step of each cell, and one
 layer run over a whole (possibly packed) sequence.
 
-Everything here is composed of declared ops (``linear``, ``sigmoid``, ``tanh``,
-slicing, ``cat``), so it runs on every backend and autograd needs no extra rule.
+Everything here is composed of declared ops (``linear``, ``tanh``, slicing, ``cat`` and
+the core's fused cell ops ``lstm_cell_state``/``lstm_cell_output``/``gru_cell``, which a
+backend without them runs by decomposition), so it runs on every backend and autograd
+needs no extra rule.
 Per layer, the input projection ``x @ W_ih.T + b_ih`` of every time step is one
 ``linear`` call; only the recurrent part ``h @ W_hh.T + b_hh`` and the gates run per
 step.  Gate layouts follow torch's weights: LSTM ``(i, f, g, o)``, GRU ``(r, z, n)``.
@@ -10,9 +12,9 @@ step.  Gate layouts follow torch's weights: LSTM ``(i, f, g, o)``, GRU ``(r, z, 
 
 __all__ = ["rnn_tanh_step", "rnn_relu_step", "lstm_step", "gru_step", "STEPS", "run_layer", "run_stack"]
 
-from ...core.ops.elementwise import relu, sigmoid, tanh
+from ...core.ops.elementwise import relu, tanh
 from ...core.ops.linear import linear
-from ...core.ops.recurrent import lstm_cell_output, lstm_cell_state
+from ...core.ops.recurrent import gru_cell, lstm_cell_output, lstm_cell_state
 from ...core.ops.shape import cat, stack
 from ..functional.dropout import dropout
 
@@ -45,15 +47,11 @@ def lstm_step(input_gates, state, weight_hh, bias_hh, weight_hr=None):
 
 
 def gru_step(input_gates, state, weight_hh, bias_hh, weight_hr=None):
-    """One GRU step: ``n = tanh(x_n + r * (h W_hn^T + b_hn))``, ``h' = (1 - z) * n + z * h``."""
-    hidden = state[0]
-    hidden_gates = linear(hidden, weight_hh, bias_hh)
-    size = hidden.shape[-1]
-    reset_update = sigmoid(input_gates[..., :2 * size] + hidden_gates[..., :2 * size])
-    reset = reset_update[..., :size]
-    update = reset_update[..., size:]
-    candidate = tanh(input_gates[..., 2 * size:] + reset * hidden_gates[..., 2 * size:])
-    hidden = candidate + update * (hidden - candidate)
+    """One GRU step: ``n = tanh(x_n + r * (h W_hn^T + b_hn))``, ``h' = (1 - z) * n + z * h``.
+
+    The gates' element-wise part is the core's fused ``gru_cell`` op.
+    """
+    hidden = gru_cell(input_gates, linear(state[0], weight_hh, bias_hh), state[0])
     return hidden, (hidden,)
 
 
