@@ -15,6 +15,7 @@ import pytest
 import torch as real_torch
 
 import plexgrad
+from jax_subset import only_subset_off_cpu
 from torch_modules import copy_state
 
 LIBRARIES = {"torch": real_torch, "plexgrad": plexgrad}
@@ -240,6 +241,7 @@ def _repackage_hidden(h, torch):
 
 @pytest.mark.parametrize("model_type", ["LSTM", "GRU", "RNN_TANH", "Transformer"])
 def test_word_language_model(device, model_type):
+    only_subset_off_cpu(device, model_type, {"LSTM", "Transformer"})
     tokens, emsize, nhid, nlayers, bptt, batch_size, lr = 20, 16, 16, 2, 7, 4, 5.0
     corpus = np.random.default_rng(1).integers(0, tokens, 120)
     real_torch.manual_seed(1)

@@ -67,7 +67,7 @@ def loss_weights(outputs, seed=0):
     return [None if part is None else generator.standard_normal(tuple(part.shape)) for part in flatten(outputs)]
 
 
-def compare_module(torch_module, plexgrad_module, device, torch_inputs, steps=3, lr=0.1, rtol=1e-7, atol=1e-9,
+def compare_module(torch_module, plexgrad_module, device, torch_inputs, steps=2, lr=0.1, rtol=1e-7, atol=1e-9,
                    call=None):
     """Forward, backward (inputs' and every parameter's gradient) and ``steps`` SGD steps, against torch.
 
