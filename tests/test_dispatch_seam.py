@@ -438,6 +438,12 @@ def _sample_arguments(name):
         "cross_entropy_indices": (grad, target, 0.2),
         "cross_entropy_indices_backward": (probabilities, target, np.asarray(1.5), 0.2),
         "add_scaled_": (grad.copy(), grad, 0.5),
+        "lstm_cell_state": (generator.standard_normal((5, 12)), grad),
+        "lstm_cell_output": (generator.standard_normal((5, 12)), grad),
+        "lstm_cell_state_backward": (grad, generator.standard_normal((5, 12)), grad),
+        "lstm_cell_output_backward": (grad, generator.standard_normal((5, 12)), grad),
+        "gru_cell": (generator.standard_normal((5, 9)), generator.standard_normal((5, 9)), grad),
+        "gru_cell_backward": (grad, generator.standard_normal((5, 9)), generator.standard_normal((5, 9)), grad),
     }[name]
 
 

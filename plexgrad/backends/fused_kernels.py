@@ -33,6 +33,12 @@ which gradients are needed).  The kernel signatures (see ``python -m plexgrad.ba
     general path, which handles ``ignore_index`` and reports bad targets).
 ``cross_entropy_indices_backward(probabilities, target, grad, scale)``
     ``(probabilities - one_hot(target)) * (grad * scale)``.
+``lstm_cell_state(gates, cell)`` / ``lstm_cell_output(gates, cell)``
+    ``sigmoid(f) * cell + sigmoid(i) * tanh(g)`` / ``sigmoid(o) * tanh(cell)`` for ``(B, 4H)``
+    gates ``(i, f, g, o)``; their ``..._backward(grad, gates, cell)`` give ``(grad_gates, grad_cell)``.
+``gru_cell(input_gates, hidden_gates, hidden)``
+    ``n + z * (hidden - n)`` with ``n = tanh(x_n + r * h_n)`` for ``(B, 3H)`` gates ``(r, z, n)``;
+    ``gru_cell_backward(grad, input_gates, hidden_gates, hidden)`` gives the three gradients.
 """
 
 __all__ = ["FUSED_BUILDERS", "build_fused_kernels"]
@@ -126,6 +132,77 @@ def _cross_entropy_indices_backward(xp, compile=_eager):
     return compile(cross_entropy_indices_backward)
 
 
+def _gate_blocks(xp, gates):
+    size = gates.shape[-1] // 4
+    return [gates[:, index * size:(index + 1) * size] for index in range(4)]
+
+
+def _sigmoid(xp, x):
+    # as array_kernels' sigmoid: exp of -|x| never overflows, tiny results keep their precision
+    small = xp.exp(-xp.abs(x))
+    large = 1 / (1 + small)
+    return xp.where(x >= 0, large, small * large)
+
+
+def _lstm_cell_state(xp, compile=_eager):
+    def lstm_cell_state(gates, cell):
+        input_gate, forget_gate, candidate, _ = _gate_blocks(xp, gates)
+        return _sigmoid(xp, forget_gate) * cell + _sigmoid(xp, input_gate) * xp.tanh(candidate)
+    return compile(lstm_cell_state)
+
+
+def _lstm_cell_output(xp, compile=_eager):
+    def lstm_cell_output(gates, cell):
+        return _sigmoid(xp, _gate_blocks(xp, gates)[3]) * xp.tanh(cell)
+    return compile(lstm_cell_output)
+
+
+def _lstm_cell_state_backward(xp, compile=_eager):
+    def lstm_cell_state_backward(grad, gates, cell):
+        input_gate, forget_gate, candidate, _ = _gate_blocks(xp, gates)
+        i, f, g = _sigmoid(xp, input_gate), _sigmoid(xp, forget_gate), xp.tanh(candidate)
+        grad_gates = xp.concatenate([grad * g * i * (1 - i), grad * cell * f * (1 - f), grad * i * (1 - g * g),
+                                     xp.zeros_like(grad)], axis=-1)
+        return grad_gates, grad * f
+    return compile(lstm_cell_state_backward)
+
+
+def _lstm_cell_output_backward(xp, compile=_eager):
+    def lstm_cell_output_backward(grad, gates, cell):
+        o = _sigmoid(xp, _gate_blocks(xp, gates)[3])
+        activated = xp.tanh(cell)
+        zero = xp.zeros_like(grad)
+        return (xp.concatenate([zero, zero, zero, grad * activated * o * (1 - o)], axis=-1),
+                grad * o * (1 - activated * activated))
+    return compile(lstm_cell_output_backward)
+
+
+def _gru_activations(xp, input_gates, hidden_gates):
+    size = hidden_gates.shape[-1] // 3
+    input_r, input_z, input_n = (input_gates[:, index * size:(index + 1) * size] for index in range(3))
+    hidden_r, hidden_z, hidden_n = (hidden_gates[:, index * size:(index + 1) * size] for index in range(3))
+    reset, update = _sigmoid(xp, input_r + hidden_r), _sigmoid(xp, input_z + hidden_z)
+    return reset, update, xp.tanh(input_n + reset * hidden_n), hidden_n
+
+
+def _gru_cell(xp, compile=_eager):
+    def gru_cell(input_gates, hidden_gates, hidden):
+        _, update, candidate, _ = _gru_activations(xp, input_gates, hidden_gates)
+        return candidate + update * (hidden - candidate)
+    return compile(gru_cell)
+
+
+def _gru_cell_backward(xp, compile=_eager):
+    def gru_cell_backward(grad, input_gates, hidden_gates, hidden):
+        reset, update, candidate, hidden_n = _gru_activations(xp, input_gates, hidden_gates)
+        grad_update = grad * (hidden - candidate) * update * (1 - update)
+        grad_candidate = grad * (1 - update) * (1 - candidate * candidate)
+        grad_reset = grad_candidate * hidden_n * reset * (1 - reset)
+        return (xp.concatenate([grad_reset, grad_update, grad_candidate], axis=-1),
+                xp.concatenate([grad_reset, grad_update, grad_candidate * reset], axis=-1), grad * update)
+    return compile(gru_cell_backward)
+
+
 FUSED_BUILDERS = {
     "linear": _linear,
     "linear_backward": _linear_backward,
@@ -134,6 +211,12 @@ FUSED_BUILDERS = {
     "batch_norm_backward": _batch_norm_backward,
     "cross_entropy_indices": _cross_entropy_indices,
     "cross_entropy_indices_backward": _cross_entropy_indices_backward,
+    "lstm_cell_state": _lstm_cell_state,
+    "lstm_cell_output": _lstm_cell_output,
+    "lstm_cell_state_backward": _lstm_cell_state_backward,
+    "lstm_cell_output_backward": _lstm_cell_output_backward,
+    "gru_cell": _gru_cell,
+    "gru_cell_backward": _gru_cell_backward,
 }
 
 

@@ -9,6 +9,7 @@ import warnings as _warnings
 from . import tensor_methods as _tensor_methods
 from .ops import batch_norm as _batch_norm, cross_entropy as _cross_entropy  # noqa: F401  (declare the fused ops)
 from .ops import linear as _linear, updates as _updates  # noqa: F401
+from .ops import recurrent as _recurrent  # noqa: F401  (the LSTM cell's fused ops)
 
 _tensor_methods.bind()
 

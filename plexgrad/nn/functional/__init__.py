@@ -26,3 +26,8 @@ from .pooling import *  # noqa: F401,F403
 from .pooling import __all__ as _pooling_all
 
 __all__ += list(_convolution_all) + list(_pooling_all)
+
+from .attention import *  # noqa: F401,F403
+from .attention import __all__ as _attention_all
+
+__all__ += list(_attention_all)

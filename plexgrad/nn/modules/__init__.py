@@ -39,3 +39,17 @@ from .pooling import *  # noqa: F401,F403
 from .pooling import __all__ as _pooling_all
 
 __all__ += list(_conv_all) + list(_pooling_all)
+
+from .rnn import *  # noqa: F401,F403
+from .rnn import __all__ as _rnn_all
+from .rnn_cell import *  # noqa: F401,F403
+from .rnn_cell import __all__ as _rnn_cell_all
+
+__all__ += list(_rnn_all) + list(_rnn_cell_all)
+
+from .attention import *  # noqa: F401,F403
+from .attention import __all__ as _attention_all
+from .transformer import *  # noqa: F401,F403
+from .transformer import __all__ as _transformer_all
+
+__all__ += list(_attention_all) + list(_transformer_all)
