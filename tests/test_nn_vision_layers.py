@@ -276,3 +276,22 @@ def test_interpolate_errors_like_torch(device, shape, kwargs, error, message):
         torch.nn.functional.interpolate(torch.ones(shape), **kwargs)
     with pytest.raises(error, match=message):
         F.interpolate(plexgrad.ones(*shape, device=device), **kwargs)
+
+
+INTEGER_INPUT_CASES = [
+    ("unfold", lambda lib, x: lib.nn.functional.unfold(x, 2), (1, 1, 3, 3)),
+    ("fold", lambda lib, x: lib.nn.functional.fold(x, 3, 2), (1, 4, 4)),
+    ("linear", lambda lib, x: lib.nn.functional.interpolate(x, scale_factor=2, mode="linear"), (1, 1, 3)),
+    ("bicubic", lambda lib, x: lib.nn.functional.interpolate(x, scale_factor=2, mode="bicubic"), (1, 1, 3, 3)),
+    ("rms_norm", lambda lib, x: lib.nn.functional.rms_norm(x, [3]), (2, 3)),
+]
+
+
+@pytest.mark.parametrize("name, function, shape", INTEGER_INPUT_CASES, ids=[case[0] for case in INTEGER_INPUT_CASES])
+def test_integer_inputs_are_refused_like_torch(device, name, function, shape):
+    with pytest.raises(NotImplementedError) as theirs:
+        function(torch, torch.ones(shape, dtype=torch.long))
+    gist = str(theirs.value)
+    with pytest.raises(NotImplementedError) as ours:
+        function(plexgrad, plexgrad.ones(*shape, dtype=plexgrad.int64, device=device))
+    assert gist in str(ours.value)

@@ -11,7 +11,7 @@ as ``((top, bottom), (left, right))``, ``groups`` an int.
 """
 
 __all__ = ["conv2d", "conv1d", "conv_transpose2d", "conv_transpose1d", "conv_arguments", "transpose_arguments",
-           "spatial_tuple", "check_floating"]
+           "spatial_tuple", "check_floating", "require_floating", "scalar_type_name"]
 
 from .. import dtypes
 from ..op import apply, declare
@@ -120,8 +120,24 @@ def check_floating(op_name, *tensors):
 
 
 def _type_name(dtype):
-    return {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16"}.get(
-        dtype.name, dtype.name)
+    return scalar_type_name(dtype)
+
+
+_SCALAR_TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
+                      "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+                      "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+
+
+def scalar_type_name(dtype):
+    """torch's C++ name of ``dtype`` ('Float', 'Long'...), as its kernels' messages spell it."""
+    return _SCALAR_TYPE_NAMES.get(dtype.name, dtype.name)
+
+
+def require_floating(kernel_name, input):
+    """torch's NotImplementedError for a kernel without integer support, plus what to do."""
+    if input._dtype.category != dtypes.FLOATING:
+        raise NotImplementedError(f'"{kernel_name}" not implemented for \'{scalar_type_name(input._dtype)}\' '
+                                  f'(convert the input with .float())')
 
 
 def _check_tensor(op_name, name, value):

@@ -9,7 +9,7 @@ they reuse the convolution kernels of every backend, and each is the other's gra
 __all__ = ["unfold", "fold"]
 
 from ...core.factories import eye
-from ...core.ops.convolution import check_floating, conv2d_input_grad, convolve, spatial_tuple
+from ...core.ops.convolution import conv2d_input_grad, convolve, require_floating, spatial_tuple
 from ...core.tensor import Tensor
 
 
@@ -52,7 +52,7 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
         raise RuntimeError(f"Input Error: Only 3D or 4D input Tensors are supported (got {input.dim()}D); "
                            f"unfold takes (N, C, H, W) or (C, H, W)")
     kernel, dilation, padding, stride = _geometry("unfold", kernel_size, dilation, padding, stride)
-    check_floating("unfold", input)
+    require_floating("im2col_out_cpu", input)
     batched = input.dim() == 4
     if not batched:
         input = input.unsqueeze(0)
@@ -79,7 +79,7 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
                            f"(got {input.dim()}D); fold takes (N, C * kH * kW, L) or (C * kH * kW, L)")
     output_size = spatial_tuple(output_size, 2, "output_size", "fold")
     kernel, dilation, padding, stride = _geometry("fold", kernel_size, dilation, padding, stride)
-    check_floating("fold", input)
+    require_floating("col2im_out_cpu", input)
     batched = input.dim() == 3
     if not batched:
         input = input.unsqueeze(0)

@@ -17,6 +17,7 @@ import struct
 
 from ...core import dtypes
 from ...core.factories import tensor as make_tensor
+from ...core.ops.convolution import require_floating
 from ...core.ops.pooling import adaptive_avg_pool1d, adaptive_avg_pool2d
 from ...core.tensor import Tensor
 
@@ -192,9 +193,9 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
             return adaptive_avg_pool2d(input, output_size)
         raise NotImplementedError("interpolate: mode='area' on 5-D input needs adaptive_avg_pool3d, which plexgrad "
                                   "does not have yet; use mode='trilinear' or resize 2-d slices")
-    if mode not in ("nearest", "nearest-exact") and input.dtype.category != dtypes.FLOATING:
-        raise RuntimeError(f"interpolate: mode={mode!r} needs a floating point input, but got {input.dtype}; "
-                           f"convert it with .float()")
+    if mode not in ("nearest", "nearest-exact"):
+        require_floating("compute_indices_weights_cubic" if mode == "bicubic" else "compute_indices_weights_linear",
+                         input)
     rounded = _single if input.dtype.itemsize <= 4 else _identity
     output = input
     for offset in range(spatial):

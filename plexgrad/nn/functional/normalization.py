@@ -14,6 +14,7 @@ from ...core.autograd.grad_mode import no_grad
 from ...core.dispatch import call
 from ...core.inplace import bump_version
 from ...core.ops.batch_norm import batch_statistics_forward, moments as _moments
+from ...core.ops.convolution import require_floating
 from ...core.ops.updates import add_scaled_in_place, mul_in_place, writable_together
 from ...core.tensor import Tensor, make_tensor
 
@@ -184,10 +185,8 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     if not isinstance(input, Tensor):
         raise TypeError(f"rms_norm(): argument 'input' must be Tensor, not {type(input).__name__}")
     dims = _normalized_dims(input, normalized_shape)
+    require_floating("rms_norm", input)
     if eps is None:
-        if input.dtype.name not in _MACHINE_EPSILON:
-            raise RuntimeError(f"rms_norm: expected a floating point input, but got {input.dtype}; convert it "
-                               f"with .float()")
         eps = _MACHINE_EPSILON[input.dtype.name]
     output = input * ((input * input).mean(dims, keepdim=True) + eps).rsqrt()
     if weight is not None:
