@@ -76,6 +76,12 @@ def test_cifar_with_transforms_in_a_loader(tmp_path):
     expected = dataset.data[:4].transpose(0, 3, 1, 2) / 255.0 * 2 - 1
     numpy.testing.assert_allclose(images.numpy(), expected, rtol=1e-6, atol=1e-6)
     assert labels.tolist() == [target + 100 for target in dataset.targets[:4]]
+    # the loader's batched path gives exactly what indexing one sample at a time gives
+    batched = dataset.__getitems__([4, 0, 9])
+    for (image, label), index in zip(batched, [4, 0, 9]):
+        single_image, single_label = dataset[index]
+        numpy.testing.assert_array_equal(image.numpy(), single_image.numpy())
+        assert label == single_label
 
 
 def test_cifar_missing_files_and_download_say_where_to_put_them(tmp_path):

@@ -142,6 +142,23 @@ class CIFAR10(Dataset):
             target = self.target_transform(target)
         return image, target
 
+    _batch_transform = MNIST._batch_transform
+
+    def __getitems__(self, indices):
+        """The samples at ``indices`` (what a DataLoader asks for): equal to ``[self[i] for i in indices]``,
+        but with ``transform`` ToTensor followed by Normalize steps the images are converted as one batch."""
+        steps = self._batch_transform() if self.transform is not None else None
+        if steps is None:
+            return [self[index] for index in indices]
+        from ..transforms.functional import scale_uint8
+        images = scale_uint8(numpy.ascontiguousarray(self.data[indices].transpose(0, 3, 1, 2)))
+        for step in steps:
+            images = step(images)
+        targets = [self.targets[index] for index in indices]
+        if self.target_transform is not None:
+            targets = [self.target_transform(target) for target in targets]
+        return list(zip(images.unbind(0), targets))
+
     def extra_repr(self):
         return f"Split: {'Train' if self.train else 'Test'}"
 
