@@ -123,8 +123,14 @@ def test_default_initialisation_follows_torchvision():
 
 
 @pytest.mark.parametrize("builder", ["resnet18", "resnet50", "vgg11", "vgg16", "mobilenet_v2"])
-@pytest.mark.parametrize("kwargs", [dict(weights="DEFAULT"), dict(weights="IMAGENET1K_V1"), dict(pretrained=True)])
+@pytest.mark.parametrize("kwargs", [dict(weights="DEFAULT"), dict(weights="IMAGENET1K_V1"), dict(pretrained=True),
+                                    "enum"])
 def test_pretrained_weights_raise_and_show_the_local_alternative(builder, kwargs):
+    if kwargs == "enum":  # torchvision's spelling: from torchvision.models import ResNet18_Weights
+        enum_name = {"resnet18": "ResNet18", "resnet50": "ResNet50", "vgg11": "VGG11", "vgg16": "VGG16",
+                     "mobilenet_v2": "MobileNet_V2"}[builder]
+        kwargs = dict(weights=getattr(models, f"{enum_name}_Weights").DEFAULT)
+        assert getattr(torchvision.models, f"{enum_name}_Weights").DEFAULT.name in dir(type(kwargs["weights"]))
     with pytest.raises(RuntimeError) as raised:
         getattr(models, builder)(**kwargs)
     message = str(raised.value)

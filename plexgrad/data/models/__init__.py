@@ -7,13 +7,13 @@ loads unchanged::
     model = plexgrad.data.models.resnet18()
     model.load_state_dict(plexgrad.load("resnet18.safetensors"))
 
-Any other ``weights=`` raises: pretrained weights cannot be downloaded here.
+Any other ``weights=`` (``"DEFAULT"``, ``ResNet18_Weights.IMAGENET1K_V1``, ``pretrained=True``) raises:
+pretrained weights cannot be downloaded here.
 """
 
-from .resnet import ResNet, BasicBlock, Bottleneck, resnet18, resnet34, resnet50, resnet101, resnet152
-from .vgg import VGG, vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn
-from .mobilenetv2 import MobileNetV2, mobilenet_v2
+from . import mobilenetv2, resnet, vgg
+from .resnet import *  # noqa: F401,F403
+from .vgg import *  # noqa: F401,F403
+from .mobilenetv2 import *  # noqa: F401,F403
 
-__all__ = ["ResNet", "BasicBlock", "Bottleneck", "resnet18", "resnet34", "resnet50", "resnet101", "resnet152",
-           "VGG", "vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn", "vgg19", "vgg19_bn",
-           "MobileNetV2", "mobilenet_v2"]
+__all__ = list(resnet.__all__) + list(vgg.__all__) + list(mobilenetv2.__all__)

@@ -1,7 +1,23 @@
 """The ``weights=`` argument of the model builders: only ``None`` works here, since pretrained
 weights would have to be downloaded; the error shows how to load a local safetensors state dict."""
 
-__all__ = ["check_weights"]
+__all__ = ["check_weights", "Weights", "weights_enum"]
+
+import enum
+
+
+class Weights(enum.Enum):
+    """torchvision's weight names (``ResNet18_Weights.DEFAULT``...), so code that imports and passes
+    them gets the clear error below instead of an ImportError; no weights stand behind them here."""
+
+    def __repr__(self):
+        return f"{type(self).__name__}.{self.name}"
+
+
+def weights_enum(name, versions, default):
+    """A ``Weights`` enum with members ``versions`` and ``DEFAULT`` an alias of ``default``."""
+    members = [(version, version) for version in versions] + [("DEFAULT", default)]
+    return Weights(name, members, module=__name__)
 
 
 def check_weights(builder, weights, legacy):

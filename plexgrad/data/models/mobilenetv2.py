@@ -1,12 +1,14 @@
 """MobileNetV2 (Sandler et al., 2018) as torchvision builds it: inverted residual blocks of
 ``Conv2dNormActivation`` Sequentials, so a torchvision ``state_dict`` loads unchanged."""
 
-__all__ = ["MobileNetV2", "InvertedResidual", "Conv2dNormActivation", "mobilenet_v2"]
+__all__ = ["MobileNet_V2_Weights", "MobileNetV2", "InvertedResidual", "Conv2dNormActivation", "mobilenet_v2"]
 
 from ... import nn
 from ...core.ops.shape import flatten
 from ...core.ops.pooling import adaptive_avg_pool2d
-from ._weights import check_weights
+from ._weights import check_weights, weights_enum
+
+MobileNet_V2_Weights = weights_enum("MobileNet_V2_Weights", ["IMAGENET1K_V1", "IMAGENET1K_V2"], "IMAGENET1K_V2")
 
 
 def _make_divisible(value, divisor, min_value=None):

@@ -1,11 +1,19 @@
 """ResNet (He et al., 2015) as torchvision builds it: the same modules, attribute names and
 initialisation, so a torchvision ``state_dict`` loads with ``load_state_dict`` unchanged."""
 
-__all__ = ["ResNet", "BasicBlock", "Bottleneck", "resnet18", "resnet34", "resnet50", "resnet101", "resnet152"]
+__all__ = ["ResNet18_Weights", "ResNet34_Weights", "ResNet50_Weights", "ResNet101_Weights", "ResNet152_Weights",
+           "ResNet", "BasicBlock", "Bottleneck", "resnet18", "resnet34", "resnet50", "resnet101",
+           "resnet152"]
 
 from ... import nn
 from ...core.ops.shape import flatten
-from ._weights import check_weights
+from ._weights import check_weights, weights_enum
+
+ResNet18_Weights = weights_enum("ResNet18_Weights", ["IMAGENET1K_V1"], "IMAGENET1K_V1")
+ResNet34_Weights = weights_enum("ResNet34_Weights", ["IMAGENET1K_V1"], "IMAGENET1K_V1")
+ResNet50_Weights = weights_enum("ResNet50_Weights", ["IMAGENET1K_V1", "IMAGENET1K_V2"], "IMAGENET1K_V2")
+ResNet101_Weights = weights_enum("ResNet101_Weights", ["IMAGENET1K_V1", "IMAGENET1K_V2"], "IMAGENET1K_V2")
+ResNet152_Weights = weights_enum("ResNet152_Weights", ["IMAGENET1K_V1", "IMAGENET1K_V2"], "IMAGENET1K_V2")
 
 
 def conv3x3(in_planes, out_planes, stride=1, groups=1, dilation=1):

@@ -1,11 +1,22 @@
 """VGG (Simonyan and Zisserman, 2014) as torchvision builds it, with its ``features`` /
 ``avgpool`` / ``classifier`` names, so a torchvision ``state_dict`` loads unchanged."""
 
-__all__ = ["VGG", "make_layers", "vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn", "vgg19", "vgg19_bn"]
+__all__ = ["VGG11_Weights", "VGG11_BN_Weights", "VGG13_Weights", "VGG13_BN_Weights", "VGG16_Weights",
+           "VGG16_BN_Weights", "VGG19_Weights", "VGG19_BN_Weights", "VGG", "make_layers", "vgg11",
+           "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn", "vgg19", "vgg19_bn"]
 
 from ... import nn
 from ...core.ops.shape import flatten
-from ._weights import check_weights
+from ._weights import check_weights, weights_enum
+
+VGG11_Weights = weights_enum("VGG11_Weights", ["IMAGENET1K_V1"], "IMAGENET1K_V1")
+VGG11_BN_Weights = weights_enum("VGG11_BN_Weights", ["IMAGENET1K_V1"], "IMAGENET1K_V1")
+VGG13_Weights = weights_enum("VGG13_Weights", ["IMAGENET1K_V1"], "IMAGENET1K_V1")
+VGG13_BN_Weights = weights_enum("VGG13_BN_Weights", ["IMAGENET1K_V1"], "IMAGENET1K_V1")
+VGG16_Weights = weights_enum("VGG16_Weights", ["IMAGENET1K_V1", "IMAGENET1K_FEATURES"], "IMAGENET1K_V1")
+VGG16_BN_Weights = weights_enum("VGG16_BN_Weights", ["IMAGENET1K_V1"], "IMAGENET1K_V1")
+VGG19_Weights = weights_enum("VGG19_Weights", ["IMAGENET1K_V1"], "IMAGENET1K_V1")
+VGG19_BN_Weights = weights_enum("VGG19_BN_Weights", ["IMAGENET1K_V1"], "IMAGENET1K_V1")
 
 # torchvision's configurations: output channels of each 3x3 convolution, "M" a 2x2 max pool
 CONFIGURATIONS = {
