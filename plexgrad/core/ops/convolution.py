@@ -10,8 +10,8 @@ Kernels receive checked parameters: ``stride`` and ``dilation`` pairs, padding
 as ``((top, bottom), (left, right))``, ``groups`` an int.
 """
 
-__all__ = ["conv2d", "conv1d", "conv_transpose2d", "conv_transpose1d", "conv_arguments", "spatial_tuple",
-           "check_floating"]
+__all__ = ["conv2d", "conv1d", "conv_transpose2d", "conv_transpose1d", "conv_arguments", "transpose_arguments",
+           "spatial_tuple", "check_floating", "require_floating", "scalar_type_name"]
 
 from .. import dtypes
 from ..op import apply, declare
@@ -120,8 +120,24 @@ def check_floating(op_name, *tensors):
 
 
 def _type_name(dtype):
-    return {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16"}.get(
-        dtype.name, dtype.name)
+    return scalar_type_name(dtype)
+
+
+_SCALAR_TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
+                      "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+                      "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+
+
+def scalar_type_name(dtype):
+    """torch's C++ name of ``dtype`` ('Float', 'Long'...), as its kernels' messages spell it."""
+    return _SCALAR_TYPE_NAMES.get(dtype.name, dtype.name)
+
+
+def require_floating(kernel_name, input):
+    """torch's NotImplementedError for a kernel without integer support, plus what to do."""
+    if input._dtype.category != dtypes.FLOATING:
+        raise NotImplementedError(f'"{kernel_name}" not implemented for \'{scalar_type_name(input._dtype)}\' '
+                                  f'(convert the input with .float())')
 
 
 def _check_tensor(op_name, name, value):
@@ -233,7 +249,7 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
 
 # ---- transposed convolution: the input gradient of conv2d, as a layer ------------------------
-def _transpose_arguments(op_name, spatial, input, weight, bias, stride, padding, output_padding, groups, dilation):
+def transpose_arguments(op_name, spatial, input, weight, bias, stride, padding, output_padding, groups, dilation):
     ndim, weight_shape = _check_operands(op_name, spatial, input, weight, bias, "in_channels, out_channels/groups")
     stride = spatial_tuple(stride, spatial, "stride", op_name)
     padding = spatial_tuple(padding, spatial, "padding", op_name)
@@ -277,7 +293,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     """Transposed 2-d convolution ("deconvolution") of (N, C_in, H, W) with ``weight``
     (C_in, C_out/groups, kH, kW): the gradient of ``conv2d`` with respect to its input, with
     output size (H - 1) * stride - 2 * padding + dilation * (kH - 1) + output_padding + 1."""
-    params, output_shape, batched = _transpose_arguments(
+    params, output_shape, batched = transpose_arguments(
         "conv_transpose2d", 2, input, weight, bias, stride, padding, output_padding, groups, dilation)
     if not batched:
         input = input.unsqueeze(0)
@@ -289,7 +305,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
 
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
     """Transposed 1-d convolution of (N, C_in, L) with ``weight`` (C_in, C_out/groups, k)."""
-    params, output_shape, batched = _transpose_arguments(
+    params, output_shape, batched = transpose_arguments(
         "conv_transpose1d", 1, input, weight, bias, stride, padding, output_padding, groups, dilation)
     if not batched:
         input = input.unsqueeze(0)

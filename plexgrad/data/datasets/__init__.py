@@ -1,7 +1,11 @@
-"""torchvision-style datasets: ``MNIST``, ``FashionMNIST``, ``ImageFolder``, ``DatasetFolder``."""
+"""torchvision-style datasets: ``MNIST``, ``FashionMNIST``, ``CIFAR10``, ``CIFAR100``, ``FakeData``,
+``ImageFolder``, ``DatasetFolder``."""
 
-__all__ = ["MNIST", "FashionMNIST", "DatasetFolder", "ImageFolder", "IMG_EXTENSIONS", "read_idx", "IDXError"]
+__all__ = ["MNIST", "FashionMNIST", "CIFAR10", "CIFAR100", "FakeData", "DatasetFolder", "ImageFolder",
+           "IMG_EXTENSIONS", "read_idx", "IDXError"]
 
 from .mnist import MNIST, FashionMNIST
+from .cifar import CIFAR10, CIFAR100
+from .fakedata import FakeData
 from .folder import DatasetFolder, ImageFolder, IMG_EXTENSIONS
 from .idx import read_idx, IDXError

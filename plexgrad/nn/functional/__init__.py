@@ -20,6 +20,12 @@ from .sparse import __all__ as _sparse_all
 __all__ = (list(_activation_all) + list(_distance_all) + list(_dropout_all) + list(_linear_all) + list(_loss_all)
            + list(_normalization_all) + list(_padding_all) + list(_sparse_all))
 
+from .fold import *  # noqa: F401,F403
+from .fold import __all__ as _fold_all
+from .interpolation import *  # noqa: F401,F403
+from .interpolation import __all__ as _interpolation_all
+from .pixel_shuffle import *  # noqa: F401,F403
+from .pixel_shuffle import __all__ as _pixel_shuffle_all
 from .convolution import *  # noqa: F401,F403
 from .convolution import __all__ as _convolution_all
 from .pooling import *  # noqa: F401,F403
@@ -30,4 +36,4 @@ __all__ += list(_convolution_all) + list(_pooling_all)
 from .attention import *  # noqa: F401,F403
 from .attention import __all__ as _attention_all
 
-__all__ += list(_attention_all)
+__all__ += list(_attention_all) + list(_fold_all) + list(_interpolation_all) + list(_pixel_shuffle_all)

@@ -1,4 +1,4 @@
-"""Normalization: ``batch_norm``, ``layer_norm``, ``group_norm``.
+"""Normalization: ``batch_norm``, ``instance_norm``, ``layer_norm``, ``group_norm``, ``rms_norm``.
 
 Composites of a handful of primitives; the per-channel work (scale, shift) is
 folded into channel-sized tensors so each normalization touches the big input only
@@ -6,12 +6,15 @@ a few times.  Training-mode batch norm is the core's declared op
 (``plexgrad.core.ops.batch_norm``), with its derivative and decomposition.
 """
 
-__all__ = ["batch_norm", "layer_norm", "group_norm"]
+__all__ = ["batch_norm", "instance_norm", "layer_norm", "group_norm", "rms_norm"]
+
+import math
 
 from ...core.autograd.grad_mode import no_grad
 from ...core.dispatch import call
 from ...core.inplace import bump_version
 from ...core.ops.batch_norm import batch_statistics_forward, moments as _moments
+from ...core.ops.convolution import require_floating
 from ...core.ops.updates import add_scaled_in_place, mul_in_place, writable_together
 from ...core.tensor import Tensor, make_tensor
 
@@ -132,4 +135,60 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
         output = output * weight.reshape(shape)
     if bias is not None:
         output = output + bias.reshape(shape)
+    return output
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True,
+                  momentum=0.1, eps=1e-5):
+    """Normalize each channel of each sample over its spatial dimensions (N, C, ...).
+
+    With ``use_input_stats`` the sample's own mean and biased variance are used, and
+    ``running_mean``/``running_var`` (if given) move towards their average over the batch
+    (the variance unbiased), as in torch; otherwise the running statistics are used.
+    """
+    _check_batch_norm_input(input, (("running_mean", running_mean), ("running_var", running_var),
+                                    ("weight", weight), ("bias", bias)), False)
+    shape = _channel_shape(input)
+    dims = tuple(range(2, input.dim()))
+    if use_input_stats:
+        count = math.prod(input.shape[2:])
+        if count <= 1:
+            raise ValueError(f"Expected more than 1 spatial element when training, got input size "
+                             f"{list(input.shape)}")
+        mean, centered, variance = _moments(input, dims)
+        output = centered * (variance + eps).rsqrt()
+        if running_mean is not None and running_var is not None:
+            with no_grad():
+                batch_mean = mean.detach().mean(0).reshape(-1).to(running_mean.dtype)
+                batch_variance = variance.detach().mean(0).reshape(-1).to(running_var.dtype)
+                running_mean.mul_(1 - momentum).add_(batch_mean, alpha=momentum)
+                running_var.mul_(1 - momentum).add_(batch_variance, alpha=momentum * count / (count - 1))
+    else:
+        if running_mean is None or running_var is None:
+            raise RuntimeError("Expected running_mean and running_var to be defined when use_input_stats is "
+                               "false")
+        output = (input - running_mean.reshape(shape)) * (running_var.reshape(shape) + eps).rsqrt()
+    if weight is not None:
+        output = output * weight.reshape(shape)
+    if bias is not None:
+        output = output + bias.reshape(shape)
+    return output
+
+
+# torch.finfo(dtype).eps: rms_norm's default eps
+_MACHINE_EPSILON = {"float16": 2.0 ** -10, "bfloat16": 2.0 ** -7, "float32": 2.0 ** -23, "float64": 2.0 ** -52}
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """Root mean square normalization over the last ``len(normalized_shape)`` dimensions:
+    ``input / sqrt(mean(input ** 2) + eps) * weight``; ``eps=None`` takes the dtype's machine epsilon."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"rms_norm(): argument 'input' must be Tensor, not {type(input).__name__}")
+    dims = _normalized_dims(input, normalized_shape)
+    require_floating("rms_norm", input)
+    if eps is None:
+        eps = _MACHINE_EPSILON[input.dtype.name]
+    output = input * ((input * input).mean(dims, keepdim=True) + eps).rsqrt()
+    if weight is not None:
+        output = output * weight
     return output

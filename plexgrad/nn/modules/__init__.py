@@ -6,8 +6,11 @@ from .linear import Identity, Linear, Bilinear
 from .activation import (ReLU, ReLU6, LeakyReLU, PReLU, ELU, CELU, SELU, GELU, SiLU, Mish, Sigmoid, Tanh, Softmax,
                          Softmin, LogSoftmax, Softplus, Hardtanh, Hardsigmoid, Hardswish, LogSigmoid, Softsign,
                          Tanhshrink, Threshold, GLU)
-from .batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
-from .normalization import LayerNorm, GroupNorm
+from .batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
+from .normalization import LayerNorm, GroupNorm, RMSNorm
+from .pixelshuffle import PixelShuffle, PixelUnshuffle
+from .fold import Fold, Unfold
+from .upsampling import Upsample, UpsamplingNearest2d, UpsamplingBilinear2d
 from .distance import CosineSimilarity, PairwiseDistance
 from .dropout import Dropout, Dropout1d, Dropout2d, Dropout3d, AlphaDropout
 from .flatten import Flatten, Unflatten
@@ -24,7 +27,9 @@ __all__ = [
     "ReLU", "ReLU6", "LeakyReLU", "PReLU", "ELU", "CELU", "SELU", "GELU", "SiLU", "Mish", "Sigmoid", "Tanh",
     "Softmax", "Softmin", "LogSoftmax", "Softplus", "Hardtanh", "Hardsigmoid", "Hardswish", "LogSigmoid",
     "Softsign", "Tanhshrink", "Threshold", "GLU",
-    "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm",
+    "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "LayerNorm",
+    "GroupNorm", "RMSNorm", "PixelShuffle", "PixelUnshuffle", "Fold", "Unfold", "Upsample", "UpsamplingNearest2d",
+    "UpsamplingBilinear2d",
     "CosineSimilarity", "PairwiseDistance", "Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "Flatten", "Unflatten", "Embedding",
     "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "NLLLoss", "CrossEntropyLoss", "BCELoss",
     "BCEWithLogitsLoss", "KLDivLoss", "SoftMarginLoss",

@@ -1,6 +1,7 @@
-"""Batch normalization layers with running statistics, as torch's ``BatchNorm1d/2d/3d``."""
+"""Batch and instance normalization layers with running statistics, as torch's ``BatchNorm1d/2d/3d``
+and ``InstanceNorm1d/2d/3d``."""
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d"]
 
 from ...core import dtypes
 from ...core.factories import ones, tensor, zeros
@@ -104,3 +105,46 @@ class BatchNorm2d(_BatchNorm):
 class BatchNorm3d(_BatchNorm):
     """Batch normalization over ``(N, C, D, H, W)`` input."""
     expected_dims = (5,)
+
+
+class _InstanceNorm(_BatchNorm):
+    """Normalizes each channel of each sample over its spatial dimensions.  Unlike batch norm, the
+    defaults are ``affine=False, track_running_stats=False``; with tracking, training updates the
+    running statistics (``num_batches_tracked`` stays 0, as in torch) and eval uses them."""
+
+    no_batch_dims = 2
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False, track_running_stats=False, device=None,
+                 dtype=None):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype)
+
+    def forward(self, input):
+        wanted = (self.no_batch_dims, self.no_batch_dims + 1)
+        if input.dim() not in wanted:
+            raise ValueError(f"expected {wanted[0]}D or {wanted[1]}D input (got {input.dim()}D input)")
+        feature_dim = input.dim() - self.no_batch_dims
+        if input.shape[feature_dim] != self.num_features and self.affine:
+            raise ValueError(f"expected input's size at dim={feature_dim} to match num_features "
+                             f"({self.num_features}), but got: {input.shape[feature_dim]}.")
+        batched = input.dim() == self.no_batch_dims + 1
+        if not batched:
+            input = input.unsqueeze(0)
+        output = F.instance_norm(input, self.running_mean, self.running_var, self.weight, self.bias,
+                                 self.training or not self.track_running_stats,
+                                 0.0 if self.momentum is None else self.momentum, self.eps)
+        return output if batched else output.squeeze(0)
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Instance normalization over ``(N, C, L)`` or unbatched ``(C, L)`` input."""
+    no_batch_dims = 2
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Instance normalization over ``(N, C, H, W)`` or unbatched ``(C, H, W)`` input."""
+    no_batch_dims = 3
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Instance normalization over ``(N, C, D, H, W)`` or unbatched ``(C, D, H, W)`` input."""
+    no_batch_dims = 4

@@ -1,12 +1,13 @@
-"""Convolution layers: ``Conv1d``, ``Conv2d`` and their transposes, with torch's parameter shapes,
+"""Convolution layers: ``Conv1d``, ``Conv2d``, ``Conv3d`` and their transposes, with torch's parameter shapes,
 default initialisation, padding modes and ``repr``."""
 
-__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
 
 import math
 
 from ...core.factories import empty
 from ...core.ops.convolution import conv1d, conv2d, conv_transpose1d, conv_transpose2d
+from ...core.ops.convolution3d import conv3d, conv_transpose3d
 from ..functional.padding import pad
 from ..parameter import Parameter
 from .module import Module
@@ -23,7 +24,7 @@ def _tuple(value, count, name):
 
 
 class _ConvNd(Module):
-    """Shared by ``Conv1d`` and ``Conv2d``: arguments, parameters, initialisation and repr."""
+    """Shared by ``Conv1d``, ``Conv2d`` and ``Conv3d``: arguments, parameters, initialisation and repr."""
 
     _spatial = 2
     _function = None
@@ -134,6 +135,14 @@ class Conv2d(_ConvNd):
     _function = staticmethod(conv2d)
 
 
+class Conv3d(_ConvNd):
+    """3-d convolution over (N, C_in, D, H, W): ``Conv3d(in_channels, out_channels, kernel_size, stride=1,
+    padding=0, dilation=1, groups=1, bias=True, padding_mode='zeros')``."""
+
+    _spatial = 3
+    _function = staticmethod(conv3d)
+
+
 class _ConvTransposeNd(_ConvNd):
     """Shared by the transposed convolutions: weight (in_channels, out_channels/groups, kernel...)."""
 
@@ -195,3 +204,11 @@ class ConvTranspose2d(_ConvTransposeNd):
 
     _spatial = 2
     _function = staticmethod(conv_transpose2d)
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    """Transposed 3-d convolution over (N, C_in, D, H, W): ``ConvTranspose3d(in_channels, out_channels,
+    kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1)``."""
+
+    _spatial = 3
+    _function = staticmethod(conv_transpose3d)

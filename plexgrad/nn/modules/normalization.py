@@ -1,9 +1,10 @@
-"""``LayerNorm`` and ``GroupNorm``."""
+"""``LayerNorm``, ``GroupNorm`` and ``RMSNorm``."""
 
-__all__ = ["LayerNorm", "GroupNorm"]
+__all__ = ["LayerNorm", "GroupNorm", "RMSNorm"]
 
 from .. import functional as F
 from .affine import register_affine, reset_affine
+from .. import init
 from .module import Module
 
 
@@ -54,3 +55,30 @@ class GroupNorm(Module):
     def extra_repr(self):
         return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
                 f"bias={self.bias is not None}")
+
+
+class RMSNorm(Module):
+    """Root mean square normalization over the last dimensions given by ``normalized_shape``, with a
+    learned scale (``eps=None`` uses the input dtype's machine epsilon), as torch's ``nn.RMSNorm``."""
+
+    def __init__(self, normalized_shape, eps=None, elementwise_affine=True, device=None, dtype=None):
+        super().__init__()
+        if isinstance(normalized_shape, int):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(normalized_shape)
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        register_affine(self, self.normalized_shape, elementwise_affine, False, device, dtype)
+        del self._parameters["bias"]  # RMSNorm has no shift, not even a None one
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        """Weight to 1."""
+        if self.weight is not None:
+            init.ones_(self.weight)
+
+    def forward(self, input):
+        return F.rms_norm(input, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self):
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
