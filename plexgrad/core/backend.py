@@ -17,6 +17,10 @@ Required conversions:
   share memory natively.  Immutable backends (jax) instead provide
   ``scatter_flat(base, flat_indices, values)``, and the core keeps views in step.
 - ``device_count()``: how many devices of this type exist.
+
+Optional: ``compiler``, a zero-argument function returning the backend's whole-step
+compiler for ``plexgrad.compile`` (see ``plexgrad/compiler/program.py`` for what it
+supplies); a backend without one runs compiled steps eagerly.
 """
 
 __all__ = ["Backend"]
@@ -27,7 +31,7 @@ class Backend:
 
     def __init__(self, name, device_types, kernels, *, from_host, to_host, native_dtype, dtype_of,
                  mutable, device_count, assign=None, scatter_flat=None, owned=None,
-                 synchronize=None, index_of=None):
+                 synchronize=None, index_of=None, compiler=None):
         self.name = name
         self.device_types = tuple(device_types)
         self.kernels = dict(kernels)
@@ -42,6 +46,7 @@ class Backend:
         self.owned = owned or (lambda array: array)
         self.synchronize = synchronize or (lambda: None)
         self.index_of = index_of or (lambda array: 0)
+        self.compiler = compiler
         if mutable and assign is None:
             raise TypeError(f"backend {name!r} is mutable but supplies no assign(destination, source)")
         if not mutable and scatter_flat is None:
