@@ -19,7 +19,8 @@ import warnings
 
 from ..core.autograd.grad_mode import is_grad_enabled
 from ..core.dispatch import backend_for_type
-from ..core.tensor import Tensor
+from ..core.tensor import Tensor, make_tensor
+from ..core.views import is_immutable
 from ..core.tracing import GraphBreak
 from .graph_breaks import CompileWarning, GraphBreakError, GraphBreakWarning, describe_break
 from .program import trace
@@ -104,7 +105,9 @@ class CompiledFunction:
             # the first step creates gradients and optimizer state: run it eagerly, so that one
             # program (traced on the second call) serves every later step
             self._warmed_up = True
-            return self._function(*args, **kwargs)
+            result = self._function(*args, **kwargs)
+            _own_gradients(state)
+            return result
         entries, roots, donated, state_key = state.read(arguments)
         key = (state_key, argument_key, is_grad_enabled(), device)
         program = self._programs.get(key)
@@ -178,6 +181,17 @@ class CompiledModule:
 
     def __repr__(self):
         return f"CompiledModule({self._orig_mod!r})"
+
+
+def _own_gradients(state):
+    """Give each gradient that is a view of a backward intermediate its own storage (torch's
+    AccumulateGrad copies such gradients too), so the next call's program inputs do not depend on
+    how backward shaped the gradient; immutable engines only, where that shares the array."""
+    for parameter in state.parameters:
+        grad = parameter._grad
+        if grad is not None and grad._base is not None and is_immutable(grad._device):
+            owned = make_tensor(grad._data, grad._dtype, grad._device)
+            parameter._grad = owned
 
 
 def _flatten_arguments(args, kwargs):

@@ -169,7 +169,11 @@ class StepState:
             if donate:
                 donated.add(index)
             data = tensor._data
-            return (index, tensor is root, tensor._dtype, data.shape, tensor._requires_grad, tensor._device)
+            if tensor is root:
+                return (index, tensor._dtype, data.shape, tensor._requires_grad, tensor._device)
+            # a view: the program's input is its root's array, so that is specialised on too
+            return (index, tensor._dtype, data.shape, tensor._requires_grad, tensor._device, root._dtype,
+                    root._data.shape, tensor._view.steps if _can_hash(tensor._view.steps) else id(tensor))
 
         for table in self.dicts:
             keys = []
@@ -219,6 +223,14 @@ def _hyperparameter_signature(name, value):
     if name in FED_HYPERPARAMETERS and _is_fed(value):
         return "fed"
     return _hashable(value)
+
+
+def _can_hash(value):
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
 
 
 def _hashable(value):
