@@ -48,6 +48,7 @@ class Program:
         self._result = result
         self.uses_random = uses_random
         self.compile_seconds = compile_seconds
+        self.successors = {}  # call key -> the program that fits the state this one leaves
 
     def replay(self, compiler, state, entries, roots):
         """Run the program on this call's state and write its results back; returns the result."""

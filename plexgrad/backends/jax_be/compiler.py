@@ -10,6 +10,7 @@ per-thread x64 scope once, around the whole program (the kernels inside then fin
 
 __all__ = ["JaxCompiler"]
 
+import time
 import warnings
 
 import numpy
@@ -21,6 +22,7 @@ class JaxCompiler:
     """Compiles a pure step function with ``jax.jit`` (see ``plexgrad/compiler/program.py``)."""
 
     name = "jax.jit"
+    last_build_seconds = None
 
     def __init__(self):
         import jax
@@ -40,8 +42,11 @@ class JaxCompiler:
         ``donated`` arrays (the state the step updates) are given to XLA to reuse for the
         outputs: after a call they are deleted, so the caller writes the outputs back."""
         jitted = self._jax.jit(pure, donate_argnums=(0,))
+        started = time.perf_counter()
         lowered = scoped(jitted.lower)(donated, kept)
+        traced = time.perf_counter()
         compiled = scoped(lowered.compile)()
+        self.last_build_seconds = (traced - started, time.perf_counter() - traced)  # (trace, XLA compile)
 
         def run(donated_arrays, kept_arrays):
             with warnings.catch_warnings():
