@@ -333,3 +333,45 @@ def test_decorator_forms_and_bad_arguments():
         plexgrad.compile(plain, backend="tvm")
     with pytest.raises(TypeError, match="function or a Module"):
         plexgrad.compile(3)
+
+
+class _Holder:
+    pass
+
+
+_HIDDEN = _Holder()
+
+
+def _add_hidden(value):
+    globals()["_HIDDEN"].total.add_(value)  # looked up by a string: not found as state
+
+
+def test_a_write_to_a_tensor_outside_the_found_state_is_a_graph_break(device):
+    _jax_only(device)
+    _HIDDEN.total = plexgrad.zeros(3, device=device)
+
+    @plexgrad.compile
+    def accumulate(value):
+        _add_hidden(value)
+        return value * 2
+    with pytest.warns(GraphBreakWarning, match="not among its state"):
+        accumulate(plexgrad.ones(3, device=device))
+    accumulate(plexgrad.ones(3, device=device))
+    assert _HIDDEN.total.tolist() == [2.0, 2.0, 2.0]  # both calls ran (eagerly): nothing skipped
+
+
+def test_a_plain_tensor_attribute_of_a_module_is_state(device):
+    class Counting(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.calls = plexgrad.zeros((), device=device)  # a plain attribute, not a buffer
+
+        def forward(self, inputs):
+            self.calls.add_(1)
+            return inputs + 1
+    module = Counting()
+    compiled = plexgrad.compile(module)
+    with plexgrad.no_grad():
+        for _ in range(3):
+            assert compiled(plexgrad.zeros(2, device=device)).tolist() == [1.0, 1.0]
+    assert module.calls.item() == 3

@@ -24,7 +24,9 @@ generator)``, ``trace_errors`` (what it raises when traced Python reads a value)
 
 __all__ = ["Program", "trace"]
 
+import gc
 import time
+import weakref
 
 from ..core.dtypes import float64
 from ..core.host_checks import skip_host_checks
@@ -32,7 +34,7 @@ from ..core.random import default_generator
 from ..core.storage import bump_version
 from ..core.tensor import Tensor, make_tensor
 from ..core.tracing import GraphBreak, sampling
-from ..core.view_replay import refresh_views
+from ..core.view_replay import refresh_views, replay_arrays
 
 
 class Program:
@@ -59,12 +61,29 @@ class Program:
         outputs = self._run(donated, (kept, fed, key))
         for root_index, output_index in self._root_writes:
             root = roots[root_index]
-            root._data = outputs[output_index]
-            refresh_views(root)
+            data = root._data = outputs[output_index]
+            extra = root._extra
+            if extra:
+                _refresh_aliases(root, extra, data)
             bump_version(root)
         for action in self._actions:
             _apply(action, state, entries, outputs)
         return _rebuild(self._result, entries, outputs)
+
+
+def _refresh_aliases(root, extra, data):
+    """``refresh_views(root)`` for the replay's write-backs: the aliases' arrays re-derived from
+    the root's new one.  Iterates the WeakSet's own references (``.data``): iterating the set
+    runs a Python generator per root, which cost more than the rest of the write-back."""
+    views = extra.get("views")
+    if not views:
+        return
+    device = root._device
+    for reference in list(views.data):
+        view = reference()
+        if view is not None:
+            steps = view._view.steps
+            view._data = data if not steps else replay_arrays(device, data, steps)[-1]
 
 
 def trace(compiler, state, function, args, kwargs, entries, roots, donated):
@@ -108,6 +127,7 @@ def trace(compiler, state, function, args, kwargs, entries, roots, donated):
                 return sampler(kind, shape, dtype, device)
             with skip_host_checks(), sampling(sample):
                 result = function(*args, **kwargs)
+            _check_no_hidden_writes(compiler, existing, roots)
             outputs = []
             root_writes = []
             for index, root in enumerate(roots):
@@ -126,6 +146,7 @@ def trace(compiler, state, function, args, kwargs, entries, roots, donated):
             snapshot.restore()
 
     started = time.perf_counter()
+    existing = _existing_tensors()
     fed_examples = [group[name] for group, name in fed_slots]
     kept_arrays = [roots[index]._data for index in kept_order]
     donated_arrays = [roots[index]._data for index in donated_order]
@@ -143,6 +164,38 @@ def trace(compiler, state, function, args, kwargs, entries, roots, donated):
         generator.state = generator_state
     return Program(run, donated_order, kept_order, recorded["root_writes"], recorded["actions"],
                    recorded["result"], uses_random, time.perf_counter() - started)
+
+
+def _existing_tensors():
+    """Weak references to every tensor alive before the trace (to find writes to tensors the
+    state search did not find: a replay would silently skip them)."""
+    references = []
+    for value in gc.get_objects():
+        if isinstance(value, Tensor):
+            references.append((weakref.ref(value), value._data))
+    return references
+
+
+def _check_no_hidden_writes(compiler, existing, roots):
+    """Raise GraphBreak (after putting their arrays back) if the step wrote tensors outside its state."""
+    known = {id(root) for root in roots}
+    is_symbolic = compiler.is_symbolic
+    hidden = []
+    for reference, data in existing:
+        tensor = reference()
+        if tensor is None or tensor._data is data or not is_symbolic(tensor._data):
+            continue
+        root = tensor._base if tensor._base is not None else tensor
+        if id(root) not in known:
+            hidden.append((tensor, data))
+    for tensor, data in hidden:
+        tensor._data = data
+    if hidden:
+        tensor = hidden[0][0]
+        raise GraphBreak(f"the step writes in place a tensor (shape {list(tensor._data.shape)}, "
+                         f"{tensor._dtype}) that is not among its state (parameters, buffers, "
+                         "gradients, optimizer state, tensors named in the function or its closure, "
+                         "arguments); register it as a buffer or pass it as an argument")
 
 
 class _NeedsRandomKey(Exception):

@@ -49,6 +49,9 @@ def discover(function, args=(), kwargs=None):
         elif isinstance(value, Module):
             for module in value.modules():
                 modules[id(module)] = module
+                for attribute in vars(module).values():  # a plain tensor attribute, not a buffer
+                    if isinstance(attribute, Tensor):
+                        tensors[id(attribute)] = attribute
         elif isinstance(value, Optimizer):
             optimizers[id(value)] = value
         elif isinstance(value, (list, tuple, set, frozenset)):
@@ -212,67 +215,85 @@ class StepState:
     def read_fast(self, arguments):
         """``(entries, roots, donated, check)`` as ``read`` gives them (same order), without the
         guard key: ``check`` is a flat list of the objects the key was computed from (every
-        state tensor, its array, its ``requires_grad`` flag and its root; the Python values;
-        module flags; hyperparameters other than the fed ones), so a call whose ``check`` is
+        state tensor, its array and its ``requires_grad`` flag; the Python values; module
+        flags; hyperparameters other than the fed ones), so a call whose ``check`` is
         identical, object by object, to the one left by the previous replay needs no key:
         the state is exactly as the program left it.  Arguments are not in ``check`` (they
-        are new tensors every call)."""
+        are new tensors every call).  Runs twice per compiled call: the tensor visit is
+        spelled inline (a helper call per tensor doubled its cost)."""
         entries = []
         roots = []
         root_index = {}
         donated = set()
         check = []
         add = check.append
-
-        def visit(tensor, donate):
-            root = tensor._base
-            if root is None:
-                root = tensor
-            index = root_index.get(id(root))
-            if index is None:
-                index = root_index[id(root)] = len(roots)
-                roots.append(root)
-            if donate:
-                donated.add(index)
-            add(tensor)
-            add(tensor._data)
-            add(tensor._requires_grad)
-            add(root)
-
+        extend = check.extend
         for table in self.dicts:
             add(len(table))
             for value in table.values():
                 entries.append(value)
                 if value is None:
                     add(None)
-                else:
-                    visit(value, True)
+                    continue
+                root = value._base
+                if root is None:
+                    root = value
+                index = root_index.get(id(root))
+                if index is None:
+                    index = root_index[id(root)] = len(roots)
+                    roots.append(root)
+                donated.add(index)
+                extend((value, value._data, value._requires_grad))
         for parameter in self.parameters:
             grad = parameter._grad
             entries.append(grad)
             if grad is None:
                 add(None)
-            else:
-                visit(grad, False)
+                continue
+            root = grad._base
+            if root is None:
+                root = grad
+            if id(root) not in root_index:
+                root_index[id(root)] = len(roots)
+                roots.append(root)
+            extend((grad, grad._data, grad._requires_grad))
         for optimizer, parameter in self.optimizer_slots:
             slot = optimizer.state.get(parameter)
             entries.append(slot)
             add(slot)
-            if slot is not None:
-                add(len(slot))
-                for value in slot.values():
-                    if isinstance(value, Tensor):
-                        visit(value, True)
-                    else:
-                        add(value)
+            if slot is None:
+                continue
+            add(len(slot))
+            for value in slot.values():
+                if isinstance(value, Tensor):
+                    root = value._base
+                    if root is None:
+                        root = value
+                    index = root_index.get(id(root))
+                    if index is None:
+                        index = root_index[id(root)] = len(roots)
+                        roots.append(root)
+                    donated.add(index)
+                    extend((value, value._data, value._requires_grad))
+                else:
+                    add(value)
         for tensor in self.loose:
             entries.append(tensor)
-            visit(tensor, False)
-        mark = len(check)
+            root = tensor._base
+            if root is None:
+                root = tensor
+            if id(root) not in root_index:
+                root_index[id(root)] = len(roots)
+                roots.append(root)
+            extend((tensor, tensor._data, tensor._requires_grad))
         for tensor in arguments:
             entries.append(tensor)
-            visit(tensor, False)
-        del check[mark:]
+            root = tensor._base
+            if root is None:
+                root = tensor
+            if id(root) not in root_index:
+                root_index[id(root)] = len(roots)
+                roots.append(root)
         for optimizer in self.optimizers:
             for group in optimizer.param_groups:
                 for name, value in group.items():
