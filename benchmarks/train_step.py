@@ -8,8 +8,9 @@ group, as XLA's thread pool would slow the others).  Ratios: plexgrad cpu / torc
 plexgrad cpu / numpy, cpu compiled / cpu eager, jax compiled / jax.jit by hand, each the
 median of the ratios within a repeat (the columns of one repeat ran under the same load);
 jax compiled / torch is the ratio of the two medians (different groups).  A second table
-gives each compiled column's first-call time (plexgrad: the eager first step plus the
-trace and compile of the second).
+gives each compiled column's first-call time (plexgrad: its first two calls, each traced and
+compiled: the first step's program, which creates gradients and optimizer state, and the one
+every later step replays).
 
     python benchmarks/train_step.py [--repeats 15] [--steps 20] [--threads 1] [--skip-cnn] [--skip-jax]
                                     [--skip-torch-compile]
@@ -259,7 +260,7 @@ def main():
             row += f"{timings['jax compiled'] / timings['torch']:>13.2f}x"
         print(row, flush=True)
         first_calls.append((model_name, batch, first))
-    print("\nfirst call, seconds (plexgrad compiled: eager first step + trace and compile of the second; "
+    print("\nfirst call, seconds (plexgrad compiled: its first two calls, each traced and compiled; "
           "torch.compile and jax.jit: their first call)")
     for model_name, batch, first in first_calls:
         print(f"{model_name:<6}{batch:>6}" + "".join(
