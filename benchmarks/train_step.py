@@ -1,11 +1,19 @@
 """Milliseconds per training step: the seeds' MLP (batch 64 and 512) and the small CNN.
 
-plexgrad on ``cpu`` and ``jax`` next to torch and a hand-written numpy step, side by side
-in one run (medians over repeats, the columns timed round-robin within each repeat).
-Ratios: plexgrad cpu / torch and plexgrad cpu / numpy, each the median of the ratios
-within a repeat (the columns of one repeat ran under the same load).
+plexgrad on ``cpu`` and ``jax``, eager and compiled (``plexgrad.compile`` of the whole step),
+next to torch eager, ``torch.compile`` (when it works on the machine), a hand-written numpy
+step and a hand-written ``jax.jit`` step, side by side in one run (medians over repeats, the
+columns of a group timed round-robin within each repeat; the jax columns form their own
+group, as XLA's thread pool would slow the others).  Ratios: plexgrad cpu / torch and
+plexgrad cpu / numpy, cpu compiled / cpu eager, jax compiled / jax.jit by hand, each the
+median of the ratios within a repeat (the columns of one repeat ran under the same load);
+jax compiled / torch is the ratio of the two medians (different groups).  A second table
+gives each compiled column's first-call time (plexgrad: its first two calls, each traced and
+compiled: the first step's program, which creates gradients and optimizer state, and the one
+every later step replays).
 
     python benchmarks/train_step.py [--repeats 15] [--steps 20] [--threads 1] [--skip-cnn] [--skip-jax]
+                                    [--skip-torch-compile]
 """
 
 import argparse
@@ -111,17 +119,18 @@ def _timed_ms(steppers, steps, repeats):
     return round_robin({name: sampler(step) for name, step in steppers.items()}, repeats)
 
 
-def plexgrad_step(model_name, batch, device):
+def plexgrad_step(model_name, batch, device, compiled=False):
     import plexgrad as torch
     from train_fashion_mnist import Net, SmallCNN
     torch.manual_seed(0)
     model = (Net() if model_name == "mlp" else SmallCNN()).to(device)
     return _sgd_step(torch, model, torch.randn(batch, 1, 28, 28, device=device),
-                     torch.randint(0, 10, (batch,), device=device))
+                     torch.randint(0, 10, (batch,), device=device), compiled)
 
 
-def _sgd_step(library, model, images, labels):
-    """One SGD-with-momentum training step of ``model`` in ``library`` (plexgrad or torch), as a closure."""
+def _sgd_step(library, model, images, labels, compiled=False):
+    """One SGD-with-momentum training step of ``model`` in ``library`` (plexgrad or torch), as a closure;
+    ``compiled``: the step (without reading the loss) through ``library.compile``."""
     optimizer = library.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     criterion = library.nn.CrossEntropyLoss()
 
@@ -130,11 +139,21 @@ def _sgd_step(library, model, images, labels):
         loss = criterion(model(images), labels)
         loss.backward()
         optimizer.step()
-        return loss.item()
-    return step
+        return loss
+    if compiled:
+        step = library.compile(step)
+    return lambda: step().item()
 
 
-def torch_step(model_name, batch):
+def _first_call_seconds(stepper, calls=2):
+    """Wall time of a fresh stepper's first ``calls`` calls (compiling happens there)."""
+    started = time.perf_counter()
+    for _ in range(calls):
+        stepper()
+    return time.perf_counter() - started
+
+
+def torch_step(model_name, batch, compiled=False):
     import torch
     import torch.nn as nn
     import torch.nn.functional as F
@@ -156,7 +175,16 @@ def torch_step(model_name, batch):
             nn.Conv2d(1, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
             nn.Conv2d(32, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
             nn.Flatten(), nn.Dropout(0.25), nn.Linear(64 * 7 * 7, 10))
-    return _sgd_step(torch, model, torch.randn(batch, 1, 28, 28), torch.randint(0, 10, (batch,)))
+    return _sgd_step(torch, model, torch.randn(batch, 1, 28, 28), torch.randint(0, 10, (batch,)), compiled)
+
+
+def torch_compile_step(model_name, batch):
+    """A torch.compile stepper with its first-call seconds, or ``(None, reason)`` where it fails here."""
+    try:
+        stepper = torch_step(model_name, batch, compiled=True)
+        return stepper, _first_call_seconds(stepper, 1)
+    except Exception as error:  # inductor needs a working C++ toolchain; report, do not stop the run
+        return None, f"{type(error).__name__}: {str(error).splitlines()[0][:80] if str(error) else ''}"
 
 
 def numpy_step(batch):
@@ -173,40 +201,71 @@ def main():
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--skip-cnn", action="store_true")
     parser.add_argument("--skip-jax", action="store_true")
+    parser.add_argument("--skip-torch-compile", action="store_true", help="torch.compile takes 10-60 s per model")
     parser.add_argument("--threads", type=int, default=1,
                         help="BLAS/OpenMP threads for numpy, plexgrad and torch (default 1: with more, the "
                              "libraries' spinning thread pools slow each other down in a round-robin run)")
     arguments = parser.parse_args()
     has_torch = importlib.util.find_spec("torch") is not None
     has_jax = importlib.util.find_spec("jax") is not None and not arguments.skip_jax
+    torch_compiles = has_torch and not arguments.skip_torch_compile
     if has_torch:
         import torch
         torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
     cases = [("mlp", 64), ("mlp", 512)] + ([] if arguments.skip_cnn else [("cnn", 64)])
-    columns = ["plexgrad cpu"] + (["plexgrad jax"] if has_jax else []) + (["torch"] if has_torch else []) + \
-        ["numpy by hand"]
+    columns = ["plexgrad cpu", "cpu compiled"] + (["torch"] if has_torch else []) + \
+        (["torch.compile"] if torch_compiles else []) + ["numpy by hand"] + \
+        (["plexgrad jax", "jax compiled", "jax.jit by hand"] if has_jax else [])
+    ratios = ([("plexgrad cpu", "torch")] if has_torch else []) + [("plexgrad cpu", "numpy by hand"),
+                                                                   ("cpu compiled", "plexgrad cpu")] + \
+        ([("jax compiled", "jax.jit by hand")] if has_jax else [])
+    labels = {"plexgrad cpu": "cpu", "numpy by hand": "numpy", "cpu compiled": "cpu-c", "jax compiled": "jax-c",
+              "jax.jit by hand": "jit", "torch": "torch"}
     print(f"ms per training step (median of {arguments.repeats} x {arguments.steps} steps, "
           f"{os.environ['OPENBLAS_NUM_THREADS']} BLAS thread(s))")
-    print(f"{'model':<6}{'batch':>6}" + "".join(f"{c:>15}" for c in columns) +
-          ("   cpu/torch" if has_torch else "") + "   cpu/numpy")
+    header = "".join(f"{labels[a] + '/' + labels[b]:>12}" for a, b in ratios) + ("   jax-c/torch" if has_jax and
+                                                                                has_torch else "")
+    print(f"{'model':<6}{'batch':>6}" + "".join(f"{c:>16}" for c in columns) + header)
+    first_calls = []
     for model_name, batch in cases:
         steps = max(arguments.steps // (4 if model_name == "cnn" else 1), 3)
-        steppers = {"plexgrad cpu": plexgrad_step(model_name, batch, "cpu")}
+        first = {}
+        compiled_cpu = plexgrad_step(model_name, batch, "cpu", compiled=True)
+        first["cpu compiled"] = _first_call_seconds(compiled_cpu)
+        steppers = {"plexgrad cpu": plexgrad_step(model_name, batch, "cpu"), "cpu compiled": compiled_cpu}
         if has_torch:
             steppers["torch"] = torch_step(model_name, batch)
+        if torch_compiles:
+            stepper, seconds = torch_compile_step(model_name, batch)
+            first["torch.compile"] = seconds
+            if stepper is not None:
+                steppers["torch.compile"] = stepper
         if model_name == "mlp":
             steppers["numpy by hand"] = numpy_step(batch)
         samples = _timed_ms(steppers, steps, arguments.repeats)
-        if has_jax:  # timed on its own: XLA's thread pool would slow the columns the ratios compare
-            samples.update(_timed_ms({"plexgrad jax": plexgrad_step(model_name, batch, "jax")}, steps,
+        if has_jax:  # timed on their own: XLA's thread pool would slow the columns the ratios compare
+            import jax_by_hand
+            compiled_jax = plexgrad_step(model_name, batch, "jax", compiled=True)
+            first["jax compiled"] = _first_call_seconds(compiled_jax)
+            by_hand = (jax_by_hand.mlp_step if model_name == "mlp" else jax_by_hand.cnn_step)(batch)
+            first["jax.jit by hand"] = _first_call_seconds(by_hand, 1)
+            samples.update(_timed_ms({"plexgrad jax": plexgrad_step(model_name, batch, "jax"),
+                                      "jax compiled": compiled_jax, "jax.jit by hand": by_hand}, steps,
                                      arguments.repeats))
         timings = {name: statistics.median(values) for name, values in samples.items()}
-        timings.setdefault("numpy by hand", float("nan"))
-        row = f"{model_name:<6}{batch:>6}" + "".join(f"{timings[c]:>15.3f}" for c in columns)
-        if has_torch:
-            row += f"{paired_ratio(samples, 'plexgrad cpu', 'torch'):>11.2f}x"
-        row += f"{paired_ratio(samples, 'plexgrad cpu', 'numpy by hand'):>11.2f}x"
+        row = f"{model_name:<6}{batch:>6}" + "".join(f"{timings.get(c, float('nan')):>16.3f}" for c in columns)
+        for a, b in ratios:
+            row += f"{paired_ratio(samples, a, b):>11.2f}x" if a in samples and b in samples else f"{'-':>12}"
+        if has_jax and has_torch:
+            row += f"{timings['jax compiled'] / timings['torch']:>13.2f}x"
         print(row, flush=True)
+        first_calls.append((model_name, batch, first))
+    print("\nfirst call, seconds (plexgrad compiled: its first two calls, each traced and compiled; "
+          "torch.compile and jax.jit: their first call)")
+    for model_name, batch, first in first_calls:
+        print(f"{model_name:<6}{batch:>6}" + "".join(
+            f"  {name}: {value:.2f}" if isinstance(value, float) else f"  {name}: failed ({value})"
+            for name, value in first.items()), flush=True)
 
 
 if __name__ == "__main__":

@@ -2,13 +2,16 @@
 
     python examples/train_fashion_mnist.py --model mlp --epochs 10
     python examples/train_fashion_mnist.py --model cnn --device jax --epochs 10
+    python examples/train_fashion_mnist.py --model mlp --device jax --compile
 
 ``mlp`` is the seeds' network: 784-300-100-10 with BatchNorm1d and ReLU, SGD with
 momentum 0.9, the learning rate stepped down through ``optimizer.param_groups``.
 ``cnn`` is a small convolutional network.  Each epoch shows a progress bar, prints
 train and test loss and accuracy, and saves a checkpoint; at the end the loss and
 accuracy curves are written as a PNG and the final test accuracy is printed.
-``--resume`` continues from the checkpoint in ``--out``.
+``--resume`` continues from the checkpoint in ``--out``.  ``--compile`` runs each training
+step (forward, loss, backward, optimizer step) and each test step as one program made by
+``torch.compile`` (one ``jax.jit`` on ``jax``; eager on ``cpu``).
 """
 
 import argparse
@@ -78,23 +81,37 @@ def progress(iterable, total, description, enabled):
     return tqdm(iterable, total=total, desc=description, leave=False, dynamic_ncols=True)
 
 
-def run_epoch(model, loader, criterion, optimizer, description, show_progress):
-    """One pass over ``loader``; trains when ``optimizer`` is given. Returns (mean loss, accuracy)."""
-    training = optimizer is not None
+def make_steps(model, criterion, optimizer, compiled):
+    """The training and test steps on one batch, each returning (loss, number correct) as tensors;
+    with ``compiled``, each is one program (``torch.compile``)."""
+    def train_step(images, labels):
+        output = model(images)
+        loss = criterion(output, labels)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        _, predicted = output.max(1)
+        return loss, (predicted == labels).sum()
+
+    def test_step(images, labels):
+        output = model(images)
+        _, predicted = output.max(1)
+        return criterion(output, labels), (predicted == labels).sum()
+    if compiled:
+        return torch.compile(train_step), torch.compile(test_step)
+    return train_step, test_step
+
+
+def run_epoch(model, loader, step, training, description, show_progress):
+    """One pass over ``loader`` with ``step`` (training or test). Returns (mean loss, accuracy)."""
     model.train(training)
     total_loss, correct, seen = 0.0, 0, 0
     with torch.set_grad_enabled(training):
         for images, labels in progress(loader, len(loader), description, show_progress):
-            output = model(images)
-            loss = criterion(output, labels)
-            if training:
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
+            loss, batch_correct = step(images, labels)
             count = labels.shape[0]
             total_loss += loss.item() * count
-            _, predicted = output.max(1)
-            correct += (predicted == labels).sum().item()
+            correct += batch_correct.item()
             seen += count
     return total_loss / seen, correct / seen
 
@@ -140,6 +157,8 @@ def parse_arguments(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--limit", type=int, default=None, help="use only the first N training images (smoke tests)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.add_argument("--compile", action="store_true", help="run each step as one compiled program "
+                        "(torch.compile; one jax.jit on jax)")
     return parser.parse_args(argv)
 
 
@@ -169,8 +188,9 @@ def main(argv=None):
         optimizer.load_state_dict(checkpoint["optimizer"])
         history, start_epoch = checkpoint["history"], checkpoint["epoch"] + 1
         print(f"resumed from {checkpoint_path} after epoch {start_epoch}")
-    print(f"training {arguments.model} on {device}: {len(train_set)} train / {len(test_set)} test images, "
+    print(f"training {arguments.model} on {device}{' (compiled)' if arguments.compile else ''}: {len(train_set)} train / {len(test_set)} test images, "
           f"{sum(p.numel() for p in model.parameters())} parameters")
+    train_step, test_step = make_steps(model, criterion, optimizer, arguments.compile)
     train_loader = batches(train_set, arguments.batch_size, shuffle=True)
     test_loader = batches(test_set, 1000, shuffle=False)
     for epoch in range(start_epoch, arguments.epochs):
@@ -178,10 +198,10 @@ def main(argv=None):
             for group in optimizer.param_groups:
                 group["lr"] *= 0.3
         started = time.perf_counter()
-        train_loss, train_accuracy = run_epoch(model, train_loader, criterion, optimizer,
-                                               f"epoch {epoch}", not arguments.no_progress)
+        train_loss, train_accuracy = run_epoch(model, train_loader, train_step, True, f"epoch {epoch}",
+                                               not arguments.no_progress)
         train_seconds = time.perf_counter() - started
-        test_loss, test_accuracy = run_epoch(model, test_loader, criterion, None, "test", False)
+        test_loss, test_accuracy = run_epoch(model, test_loader, test_step, False, "test", False)
         history.append({"epoch": epoch, "train_loss": train_loss, "train_accuracy": train_accuracy,
                         "test_loss": test_loss, "test_accuracy": test_accuracy, "seconds": train_seconds,
                         "lr": optimizer.param_groups[0]["lr"]})

@@ -55,6 +55,7 @@ from .core.legacy import LEGACY_TYPES as _LEGACY_TYPES
 from . import autograd, cuda
 from .serialization import save, load
 from .core.kernel_errors import OutOfMemoryError
+from .compiler import compile  # noqa: A001  torch.compile
 
 _LAYERS_ABOVE = ("nn", "optim", "data", "utils")
 """Subpackages built on the core, imported on first use (``plexgrad.nn``, ``from plexgrad import optim``):

@@ -88,3 +88,18 @@ def test_missing_data_says_how_to_get_it(tmp_path, monkeypatch, capsys):
     assert code == 2
     message = capsys.readouterr().err
     assert "apt-get install dataset-fashion-mnist" in message and "download=True" in message
+
+
+def test_compiled_training_reaches_the_eager_accuracy(data_root, tmp_path, device):
+    """``--compile`` (one program per step on jax, eager on cpu) learns what eager training learns."""
+    results = {}
+    for compiled in (False, True):
+        out = str(tmp_path / f"out-{compiled}")
+        arguments = ["--model", "mlp", "--epochs", "2", "--data-dir", data_root, "--out", out, "--no-progress",
+                     "--batch-size", "32", "--lr", "0.05", "--device", device] + (["--compile"] if compiled else [])
+        assert train_fashion_mnist.main(arguments) == 0
+        results[compiled] = _history(out, "mlp")
+    eager, compiled = results[False], results[True]
+    assert [entry["epoch"] for entry in compiled] == [0, 1]
+    assert abs(compiled[-1]["test_accuracy"] - eager[-1]["test_accuracy"]) <= 0.005, (eager, compiled)
+    assert compiled[-1]["train_loss"] == pytest.approx(eager[-1]["train_loss"], rel=1e-3)

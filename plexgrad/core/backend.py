@@ -27,6 +27,9 @@ by class name):
 - ``"allocation"``: out of memory -> ``plexgrad.OutOfMemoryError`` (torch.OutOfMemoryError)
 
 The defaults are ``()``, ``(IndexError,)`` and ``(MemoryError,)``.
+Optional: ``compiler``, a zero-argument function returning the backend's whole-step
+compiler for ``plexgrad.compile`` (see ``plexgrad/compiler/program.py`` for what it
+supplies); a backend without one runs compiled steps eagerly.
 """
 
 __all__ = ["Backend", "ERROR_KINDS", "FUNCTIONS", "ARRAY_ATTRIBUTES", "ERROR_TRANSLATION"]
@@ -76,7 +79,7 @@ class Backend:
 
     def __init__(self, name, device_types, kernels, *, from_host, to_host, native_dtype, dtype_of,
                  mutable, device_count, assign=None, scatter_flat=None, owned=None,
-                 synchronize=None, index_of=None, errors=None):
+                 synchronize=None, index_of=None, errors=None, compiler=None):
         self.name = name
         self.device_types = tuple(device_types)
         self.kernels = dict(kernels)
@@ -92,6 +95,7 @@ class Backend:
         self.synchronize = synchronize or (lambda: None)
         self.index_of = index_of or (lambda array: 0)
         self.errors = _checked_errors(name, errors)
+        self.compiler = compiler
         if mutable and assign is None:
             raise TypeError(f"backend {name!r} is mutable but supplies no assign(destination, source)")
         if not mutable and scatter_flat is None:

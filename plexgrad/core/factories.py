@@ -18,6 +18,7 @@ from .dispatch import backend_for_type
 from .op import Rule, record
 from .ops.creation import filled, moved
 from .random import resolve_generator
+from .tracing import traced_sampler
 from .shapes import shape_from_args
 from .tensor import Tensor, make_tensor
 
@@ -287,12 +288,16 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
     return _finish(_host_to(host, dtype, target), dtype, target, requires_grad)
 
 
-def _random(sampler, size, dtype, device, requires_grad, generator, function_name):
+def _random(sampler, size, dtype, device, requires_grad, generator, function_name, kind=None):
     shape = _shape(size, function_name)
     dtype = _float_dtype(dtype, function_name)
     if not dtype.is_floating_point:
         raise RuntimeError(f"{function_name}(): expected a floating point dtype, got {dtype}")
     target = resolve_device(device)
+    device_sampler = traced_sampler()
+    if device_sampler is not None and generator is None and kind is not None:
+        # inside a compiled step: drawn on the device from the program's per-call key
+        return _finish(device_sampler(kind, shape, dtype, target), dtype, target, requires_grad)
     numpy_dtype = numpy.float64 if dtype is dtypes.float64 else numpy.float32
     host = sampler(resolve_generator(generator), shape, numpy_dtype)
     return _finish(_host_to(host, dtype, target), dtype, target, requires_grad)
@@ -301,14 +306,15 @@ def _random(sampler, size, dtype, device, requires_grad, generator, function_nam
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None, **ignored):
     """Uniform samples from [0, 1)."""
     size = _size_keyword(size, ignored, "rand")
-    return _random(lambda g, s, d: g.random(s, dtype=d), size, dtype, device, requires_grad, generator, "rand")
+    return _random(lambda g, s, d: g.random(s, dtype=d), size, dtype, device, requires_grad, generator, "rand",
+                   "uniform")
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None, **ignored):
     """Standard normal samples."""
     size = _size_keyword(size, ignored, "randn")
     return _random(lambda g, s, d: g.standard_normal(s, dtype=d), size, dtype, device, requires_grad,
-                   generator, "randn")
+                   generator, "randn", "normal")
 
 
 def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):

@@ -9,6 +9,8 @@ __all__ = ["Generator", "manual_seed", "seed", "initial_seed", "default_generato
 
 import numpy
 
+from .tracing import GraphBreak, traced_sampler
+
 
 class Generator:
     """A random number generator: ``g = plexgrad.Generator().manual_seed(0)``; pass ``generator=g``."""
@@ -58,6 +60,13 @@ default_generator = Generator()
 
 
 def resolve_generator(generator):
+    """The numpy generator behind ``generator`` (default: the global one) for a host draw.
+
+    Inside a traced step a host draw would repeat one call's numbers on every replay,
+    so it is a graph break there."""
+    if traced_sampler() is not None:
+        raise GraphBreak("random numbers drawn on the host (a generator= argument, randint, randperm or "
+                         "a data transform) inside a compiled step")
     return (generator or default_generator)._numpy
 
 

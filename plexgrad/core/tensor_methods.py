@@ -91,16 +91,21 @@ def _legacy_alpha(name, other, legacy, alpha):
     return legacy[0], other
 
 
+def _is_one(alpha):
+    # a compiled step feeds lr as a 0-d tensor (plexgrad.compile): never read its value
+    return not isinstance(alpha, Tensor) and alpha == 1
+
+
 def _add(self, other, *legacy, alpha=1):
     if legacy:
         other, alpha = _legacy_alpha("add", other, legacy, alpha)
-    return ew.add(self, other if alpha == 1 else other * alpha)
+    return ew.add(self, other if _is_one(alpha) else other * alpha)
 
 
 def _sub(self, other, *legacy, alpha=1):
     if legacy:
         other, alpha = _legacy_alpha("sub", other, legacy, alpha)
-    return ew.sub(self, other if alpha == 1 else other * alpha)
+    return ew.sub(self, other if _is_one(alpha) else other * alpha)
 
 
 def _new_factory(function):

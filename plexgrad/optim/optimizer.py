@@ -15,6 +15,7 @@ from ..core.autograd.grad_mode import enable_grad, no_grad
 from ..core.factories import to_device
 from ..core.op import cast
 from ..core.tensor import Tensor
+from ..core.tracing import tracing
 
 
 class _RequiredParameter:
@@ -28,8 +29,11 @@ required = _RequiredParameter()
 
 
 def scalar(value):
-    """A hyper-parameter as a Python number (a one-element tensor is read once)."""
-    return value.item() if isinstance(value, Tensor) else value
+    """A hyper-parameter as a Python number (a one-element tensor is read once).
+
+    Inside a step traced by ``plexgrad.compile`` a tensor stays a tensor: the fed ``lr`` is
+    one, and reading it would stop the trace."""
+    return value.item() if isinstance(value, Tensor) and not tracing() else value
 
 
 def check_non_negative(group, labels):

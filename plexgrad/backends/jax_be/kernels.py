@@ -84,5 +84,10 @@ def build_backend():
         "jax", ("jax",), scoped_all(kernels),
         from_host=scoped(from_host), to_host=to_host, native_dtype=native_dtype, dtype_of=dtype_of,
         mutable=False, device_count=lambda: len(devices), scatter_flat=scoped(scatter_flat),
-        synchronize=lambda: None, index_of=index_of,
+        synchronize=lambda: None, index_of=index_of, compiler=_compiler,
     )
+
+
+def _compiler():
+    from .compiler import JaxCompiler
+    return JaxCompiler()
