@@ -55,7 +55,7 @@ from .core.legacy import LEGACY_TYPES as _LEGACY_TYPES
 from . import autograd, cuda
 from .serialization import save, load
 
-_LAYERS_ABOVE = ("nn", "optim", "data", "utils")
+_LAYERS_ABOVE = ("nn", "optim", "data", "utils", "distributed")
 """Subpackages built on the core, imported on first use (``plexgrad.nn``, ``from plexgrad import optim``):
 importing ``plexgrad.core`` must not import them (see docs/architecture.md)."""
 
