@@ -11,7 +11,7 @@ returns a ``Work`` handle whose ``wait()`` finishes the collective.
 """
 
 __all__ = ["all_reduce", "broadcast", "all_gather", "all_gather_into_tensor", "reduce_scatter",
-           "reduce_scatter_tensor", "barrier", "Work", "start_all_reduce_unchecked"]
+           "reduce_scatter_tensor", "barrier", "Work", "start_all_reduce_unchecked", "start_broadcast_unchecked"]
 
 import zlib
 
@@ -163,6 +163,15 @@ def start_all_reduce_unchecked(tensor, op, group):
     group.begin("all_reduce")
     array, write_back = _native(tensor)
     return Work(group, engine.all_reduce(array, op), "all_reduce", write_back)
+
+
+def start_broadcast_unchecked(tensor, src, group):
+    """``broadcast(tensor, src, async_op=True)`` without the cross-rank shape check (for
+    DistributedDataParallel's coalesced buffers, whose shapes it verified at construction)."""
+    engine = group.engine_for(tensor.device.type, "broadcast")
+    group.begin("broadcast")
+    array, write_back = _native(tensor)
+    return Work(group, engine.broadcast(array, src), "broadcast", write_back)
 
 
 def broadcast(tensor, src, group=None, async_op=False):

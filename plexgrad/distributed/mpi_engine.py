@@ -11,8 +11,9 @@ calls cannot be interrupted).  The ranks join in one of two ways:
   each rank points MPICH's PMI client at plexgrad's PMI server on ``MASTER_ADDR:MASTER_PORT``
   (``pmi_server.py``; hosted by the launcher, else started by rank 0).
 
-MPI is initialised on the first ``init_process_group`` and finalized at exit, unless the group
-broke (a dead peer): finalizing would then wait for that peer forever.
+MPI is initialised on the first ``init_process_group`` and finalized at exit by mpi4py, unless
+the group broke (a dead or stuck peer): ``MPI_Finalize`` would then wait for that peer forever,
+so the process leaves with exit status 1 without finalizing (its error was already raised).
 """
 
 __all__ = ["MPIEngine"]
@@ -28,7 +29,7 @@ from .engine import CollectiveEngine, Work
 from .errors import DistError
 from .reduce_op import ReduceOp
 
-_STATE = {"healthy": True, "finalize_registered": False, "server": None}
+_STATE = {"healthy": True, "server": None}
 
 
 class _MPIWork(Work):
@@ -79,28 +80,20 @@ def _initialise_mpi(context):
             os.environ["PMI_RANK"] = str(context.rank)
             os.environ["PMI_SIZE"] = str(context.world_size)
         mpi4py.rc.initialize = True
-        mpi4py.rc.finalize = False  # finalized by _finalize below, only while the group is healthy
+        mpi4py.rc.finalize = True
         mpi4py.rc.thread_level = "serialized"
         mpi4py.rc.errors = "exception"
     from mpi4py import MPI
     if not MPI.Is_initialized():
         MPI.Init_thread(MPI.THREAD_SERIALIZED)
-    if not _STATE["finalize_registered"]:
-        atexit.register(_finalize)
-        _STATE["finalize_registered"] = True
     return MPI
 
 
-def _finalize():
-    from mpi4py import MPI
-    if _STATE["healthy"] and MPI.Is_initialized() and not MPI.Is_finalized():
-        MPI.Finalize()
-    server = _STATE["server"]
-    if server is not None:
-        try:
-            server.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            server.kill()
+def _exit_without_finalize():
+    """At exit of a rank whose group broke: MPI_Finalize would wait for the dead peer."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(1)
 
 
 class MPIEngine(CollectiveEngine):
@@ -179,8 +172,10 @@ class MPIEngine(CollectiveEngine):
         return _MPIWork(self.comm.Iallgather(values, output), output)
 
     def mark_broken(self):
-        """After a dead peer, MPI_Finalize would wait for it: skip it at exit."""
-        _STATE["healthy"] = False
+        """After a dead or stuck peer, MPI_Finalize would wait for it: skip it at exit."""
+        if _STATE["healthy"]:
+            _STATE["healthy"] = False
+            atexit.register(_exit_without_finalize)  # runs before mpi4py's own finalization
 
     def close(self):
         if _STATE["healthy"]:

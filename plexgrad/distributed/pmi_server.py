@@ -19,6 +19,7 @@ __all__ = ["PMIServer", "hello", "main"]
 
 import argparse
 import os
+import secrets
 import socket
 import sys
 import threading
@@ -44,6 +45,9 @@ class PMIServer:
         self._socket.bind((host, port))
         self._socket.listen(max(size * 2, 16))
         self.port = self._socket.getsockname()[1]
+        # MPICH names its shared-memory segment after the kvs name: one per job, or a segment left
+        # by a crashed job (or a concurrent one on this host) would be attached by the next
+        self.kvs_name = f"plexgrad_{os.getpid()}_{self.port}_{secrets.token_hex(4)}"
         self._store = {}
         self._condition = threading.Condition()
         self._barrier_count = 0
@@ -124,7 +128,7 @@ class PMIServer:
         if command == "get_appnum":
             return ["cmd=appnum appnum=0 rc=0"]
         if command == "get_my_kvsname":
-            return ["cmd=my_kvsname kvsname=plexgrad_kvs rc=0"]
+            return [f"cmd=my_kvsname kvsname={self.kvs_name} rc=0"]
         if command == "get_universe_size":
             return [f"cmd=universe_size size={self.size} rc=0"]
         if command == "put":
