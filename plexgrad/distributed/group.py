@@ -129,18 +129,25 @@ class ProcessGroup:
                 mark()
         return error
 
-    def _dead_peers(self):
-        return [rank for rank, (host, port, _) in self.peers.items()
-                if rank != self.rank and probe(host, port)[0] == "dead"]
+    def _dead_peers(self, count_leaving=False):
+        """Peers whose process is gone (and, with ``count_leaving``, those already exiting)."""
+        found = []
+        for rank, (host, port, _) in self.peers.items():
+            if rank != self.rank:
+                state, _, detail = probe(host, port)
+                if state == "dead" or count_leaving and state == "alive" and detail == "exit":
+                    found.append(rank)
+        return found
 
     def _raise_if_peer_dead(self, what):
-        dead = self._dead_peers()
+        dead = self._dead_peers(count_leaving=what != "exit")
         if dead:
             raise self._break(DeadRankError(self._dead_message(what, dead)))
 
     def _dead_message(self, what, dead):
         names = ", ".join(f"rank {rank} (pid {self.peers[rank][2]} on {self.peers[rank][0]})" for rank in dead)
-        return (f"{what}: {names} died: its process is gone, so rank {self.rank} stopped waiting in collective "
+        return (f"{what}: {names} died or left the job (its process is gone or exiting), so rank {self.rank} "
+                f"stopped waiting in collective "
                 f"#{self.liveness.sequence} ({what}). The job cannot continue; see that rank's output for its "
                 f"error (the launcher prints it)")
 

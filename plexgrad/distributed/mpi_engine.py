@@ -11,9 +11,13 @@ calls cannot be interrupted).  The ranks join in one of two ways:
   each rank points MPICH's PMI client at plexgrad's PMI server on ``MASTER_ADDR:MASTER_PORT``
   (``pmi_server.py``; hosted by the launcher, else started by rank 0).
 
-MPI is initialised on the first ``init_process_group`` and finalized at exit by mpi4py, unless
-the group broke (a dead or stuck peer): ``MPI_Finalize`` would then wait for that peer forever,
-so the process leaves with exit status 1 without finalizing (its error was already raised).
+MPI is initialised on the first ``init_process_group`` and finalized at exit by mpi4py, after
+an exit barrier that is bounded like every collective (``MPI_Finalize`` waits for every peer).
+A rank that leaves with an uncaught exception, or whose group broke (a dead or stuck peer),
+skips ``MPI_Finalize`` and exits at once with status 1 (the launcher's ranks keep their own
+``sys.exit`` code): finalizing would wait for peers that will never come.  While a rank waits
+in its exit barrier its liveness server says ``exit``, so a peer still waiting for it in a
+collective fails at once, naming it, instead of at the timeout.
 """
 
 __all__ = ["MPIEngine"]
@@ -29,7 +33,7 @@ from .engine import CollectiveEngine, Work
 from .errors import DistError
 from .reduce_op import ReduceOp
 
-_STATE = {"healthy": True, "server": None}
+_STATE = {"healthy": True, "server": None, "exit_code": None, "leave_registered": False}
 
 
 class _MPIWork(Work):
@@ -89,11 +93,42 @@ def _initialise_mpi(context):
     return MPI
 
 
-def _exit_without_finalize():
-    """At exit of a rank whose group broke: MPI_Finalize would wait for the dead peer."""
+def _exit_without_finalize(code=None):
+    """Leave now, skipping MPI_Finalize (it would wait for a peer that will not come)."""
     sys.stdout.flush()
     sys.stderr.flush()
-    os._exit(1)
+    os._exit(code if code is not None else (_STATE["exit_code"] if _STATE["exit_code"] is not None else 1))
+
+
+def record_exit_code(code):
+    """The exit status to use when this rank leaves without finalizing (the launcher's wrapper
+    records its script's ``sys.exit`` code here)."""
+    _STATE["exit_code"] = code
+
+
+def _failing_excepthook(original):
+    def excepthook(kind, value, trace):
+        original(kind, value, trace)
+        _STATE["healthy"] = False  # an uncaught exception: the peers may be waiting for this rank
+        if _STATE["exit_code"] is None:
+            _STATE["exit_code"] = 1
+    return excepthook
+
+
+def _leave(engine):
+    """At exit: a bounded barrier with every peer on a communicator of its own, then mpi4py's
+    MPI_Finalize; without it (a broken group, an exception, a peer gone) exit without finalizing."""
+    if not _STATE["healthy"] or _STATE["exit_code"]:  # failing: the peers need not wait for its finalize
+        _exit_without_finalize()
+    group = engine.context.group
+    if group is None or group.peers is None:
+        return
+    group.liveness.collective = "exit"
+    try:
+        group.wait(_MPIWork(engine.exit_comm.Ibarrier(), None), "exit")
+    except Exception as error:
+        print(f"plexgrad.distributed: rank {group.rank} leaves without MPI_Finalize: {error}", file=sys.stderr)
+        _exit_without_finalize(_STATE["exit_code"] if _STATE["exit_code"] is not None else 0)
 
 
 class MPIEngine(CollectiveEngine):
@@ -112,6 +147,11 @@ class MPIEngine(CollectiveEngine):
                 f"but plexgrad was asked for rank {context.rank} of {context.world_size}; under mpirun leave "
                 f"RANK/WORLD_SIZE unset (or set them to MPI's values)")
         self.comm = world.Dup()
+        self.exit_comm = world.Dup()  # the exit barrier must not match a collective a peer is still in
+        if not _STATE["leave_registered"]:
+            _STATE["leave_registered"] = True
+            atexit.register(_leave, self)  # before mpi4py's own finalization
+            sys.excepthook = _failing_excepthook(sys.excepthook)
         self._ops = {ReduceOp.SUM: MPI.SUM, ReduceOp.AVG: MPI.SUM, ReduceOp.PRODUCT: MPI.PROD,
                      ReduceOp.MAX: MPI.MAX, ReduceOp.MIN: MPI.MIN}
         self._bool_ops = {ReduceOp.SUM: MPI.MAX, ReduceOp.PRODUCT: MPI.MIN, ReduceOp.MAX: MPI.MAX,
@@ -173,13 +213,13 @@ class MPIEngine(CollectiveEngine):
 
     def mark_broken(self):
         """After a dead or stuck peer, MPI_Finalize would wait for it: skip it at exit."""
-        if _STATE["healthy"]:
-            _STATE["healthy"] = False
-            atexit.register(_exit_without_finalize)  # runs before mpi4py's own finalization
+        _STATE["healthy"] = False
 
     def close(self):
         if _STATE["healthy"]:
             self.comm.Free()
+            _STATE["leave_registered"] = False
+            atexit.unregister(_leave)
 
 
 def _narrow_into(array, wide):
