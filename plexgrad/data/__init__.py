@@ -8,7 +8,7 @@ torchvision-style ``transforms``, ``datasets`` and image ``utils`` (make_grid, s
 __all__ = ["Dataset", "IterableDataset", "TensorDataset", "StackDataset", "Subset", "ConcatDataset",
            "ChainDataset", "random_split", "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
            "WeightedRandomSampler", "BatchSampler", "DataLoader", "default_collate", "default_convert",
-           "get_worker_info", "WorkerInfo", "transforms", "datasets", "utils"]
+           "get_worker_info", "WorkerInfo", "DistributedSampler", "distributed", "transforms", "datasets", "utils"]
 
 from .dataset import (Dataset, IterableDataset, TensorDataset, StackDataset, Subset, ConcatDataset, ChainDataset,
                       random_split)
@@ -17,4 +17,6 @@ from .sampler import (Sampler, SequentialSampler, RandomSampler, SubsetRandomSam
 from .collate import default_collate, default_convert
 from .worker import WorkerInfo, get_worker_info
 from .dataloader import DataLoader
+from .distributed import DistributedSampler
+from . import distributed
 from . import transforms, datasets, utils
