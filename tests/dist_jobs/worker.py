@@ -140,9 +140,11 @@ def unused(device, rank, world):
     plexgrad.manual_seed(0)
     model = _TwoHeads().to(device)
     wrapped = DistributedDataParallel(model, find_unused_parameters=True)
+    initial = {name: values(p.detach()) for name, p in model.named_parameters()}
     x = plexgrad.ones(3, 4, device=device) * (rank + 1)
     wrapped(x, "left" if rank == 0 else "right").sum().backward()
     result = {name: None if p.grad is None else values(p.grad) for name, p in model.named_parameters()}
+    result["initial"] = initial
     strict = DistributedDataParallel(_TwoHeads().to(device))
     try:
         strict(x, "left").sum().backward()
