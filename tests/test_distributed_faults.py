@@ -17,17 +17,18 @@ pytestmark = pytest.mark.skipif(importlib.util.find_spec("mpi4py") is None,
                                 reason="mpi4py is not installed (pip install 'plexgrad[distributed]')")
 
 
-def test_a_killed_rank_is_named_by_the_other_within_seconds(tmp_path):
+def test_a_killed_rank_is_named_by_the_other_within_seconds(device, tmp_path):
+    """On jax too: the survivor must also skip jax.distributed's shutdown, which waits for every peer."""
     start = time.monotonic()
-    with deadline(60):
-        results = spawn(2, ["killed", "cpu", str(tmp_path)], timeout=50, extra_environment={"PLEXGRAD_DIST_TIMEOUT": "30"})
+    with deadline(100):
+        results = spawn(2, ["killed", device, str(tmp_path)], timeout=90, extra_environment={"PLEXGRAD_DIST_TIMEOUT": "30"})
     assert results[1][0] == -9  # the killed rank
     assert results[0][0] == 1, results[0][2][-3000:]  # the survivor exits with an error, not a hang
     seen = json.loads((tmp_path / "rank_0.json").read_text())
     assert seen["error"].startswith("DeadRankError: all_reduce: rank 1 (pid ")
     assert "died or left the job" in seen["error"]
     assert seen["seconds"] < 10, "a dead peer is found by probing, long before the 30 s timeout"
-    assert time.monotonic() - start < 45
+    assert time.monotonic() - start < 80  # startup (jax: ~10-20 s on a loaded machine) plus seconds
 
 
 def test_a_rank_that_never_joins_times_out_naming_it(tmp_path):

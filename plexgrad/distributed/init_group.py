@@ -8,7 +8,7 @@ __all__ = ["init_process_group", "destroy_process_group", "is_initialized", "is_
 import datetime
 import os
 
-from . import engine_registry
+from . import engine_registry, exit_state
 from .engine import EngineContext
 from .group import ProcessGroup, current_group, set_current_group
 from .liveness import local_address_towards
@@ -176,6 +176,7 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size=
     except BaseException:
         group.liveness.close()
         raise
+    exit_state.install(group)
     set_current_group(group)
 
 

@@ -90,7 +90,8 @@ class JaxEngine(CollectiveEngine):
         address = f"{context.master_addr}:{port}"
         try:
             jax.distributed.initialize(address, context.world_size, context.rank,
-                                       initialization_timeout=max(1, int(context.timeout)))
+                                       initialization_timeout=max(1, int(context.timeout)),
+                                       shutdown_timeout_seconds=max(1, int(context.timeout)))
         except Exception as error:
             raise DistError(f"init_process_group: jax.distributed could not join {context.world_size} processes at "
                             f"{address}: {type(error).__name__}: {error}") from error

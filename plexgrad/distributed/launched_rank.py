@@ -29,9 +29,9 @@ def _record(error):
 
 def _remember_exit_code(code):
     """A rank that leaves while its peers still wait skips MPI_Finalize: give it this status."""
-    mpi_engine = sys.modules.get("plexgrad.distributed.mpi_engine")
-    if mpi_engine is not None:
-        mpi_engine.record_exit_code(code if isinstance(code, int) else (0 if code is None else 1))
+    exit_state = sys.modules.get("plexgrad.distributed.exit_state")
+    if exit_state is not None:
+        exit_state.record_exit_code(code if isinstance(code, int) else (0 if code is None else 1))
 
 
 def main(argv=None):

@@ -29,11 +29,12 @@ import sys
 
 import numpy
 
+from . import exit_state
 from .engine import CollectiveEngine, Work
 from .errors import DistError
 from .reduce_op import ReduceOp
 
-_STATE = {"healthy": True, "server": None, "exit_code": None, "leave_registered": False}
+_STATE = {"healthy": True, "server": None, "leave_registered": False}
 
 
 class _MPIWork(Work):
@@ -93,33 +94,11 @@ def _initialise_mpi(context):
     return MPI
 
 
-def _exit_without_finalize(code=None):
-    """Leave now, skipping MPI_Finalize (it would wait for a peer that will not come)."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code if code is not None else (_STATE["exit_code"] if _STATE["exit_code"] is not None else 1))
-
-
-def record_exit_code(code):
-    """The exit status to use when this rank leaves without finalizing (the launcher's wrapper
-    records its script's ``sys.exit`` code here)."""
-    _STATE["exit_code"] = code
-
-
-def _failing_excepthook(original):
-    def excepthook(kind, value, trace):
-        original(kind, value, trace)
-        _STATE["healthy"] = False  # an uncaught exception: the peers may be waiting for this rank
-        if _STATE["exit_code"] is None:
-            _STATE["exit_code"] = 1
-    return excepthook
-
-
 def _leave(engine):
     """At exit: a bounded barrier with every peer on a communicator of its own, then mpi4py's
     MPI_Finalize; without it (a broken group, an exception, a peer gone) exit without finalizing."""
-    if not _STATE["healthy"] or _STATE["exit_code"]:  # failing: the peers need not wait for its finalize
-        _exit_without_finalize()
+    if not _STATE["healthy"] or exit_state.failing():  # the peers need not wait for its finalize
+        exit_state.leave_now()
     group = engine.context.group
     if group is None or group.peers is None:
         return
@@ -128,7 +107,7 @@ def _leave(engine):
         group.wait(_MPIWork(engine.exit_comm.Ibarrier(), None), "exit")
     except Exception as error:
         print(f"plexgrad.distributed: rank {group.rank} leaves without MPI_Finalize: {error}", file=sys.stderr)
-        _exit_without_finalize(_STATE["exit_code"] if _STATE["exit_code"] is not None else 0)
+        exit_state.leave_now(0)
 
 
 class MPIEngine(CollectiveEngine):
@@ -151,7 +130,6 @@ class MPIEngine(CollectiveEngine):
         if not _STATE["leave_registered"]:
             _STATE["leave_registered"] = True
             atexit.register(_leave, self)  # before mpi4py's own finalization
-            sys.excepthook = _failing_excepthook(sys.excepthook)
         self._ops = {ReduceOp.SUM: MPI.SUM, ReduceOp.AVG: MPI.SUM, ReduceOp.PRODUCT: MPI.PROD,
                      ReduceOp.MAX: MPI.MAX, ReduceOp.MIN: MPI.MIN}
         self._bool_ops = {ReduceOp.SUM: MPI.MAX, ReduceOp.PRODUCT: MPI.MIN, ReduceOp.MAX: MPI.MAX,
