@@ -22,7 +22,8 @@ _queued = threading.local()
 def queue_callback(callback):
     """Run ``callback()`` once the ``backward()`` now running in this thread has accumulated every
     gradient (torch's ``Variable._execution_engine.queue_callback``): data-parallel training waits
-    there for the gradient reductions its "gradient ready" hooks started."""
+    there for the gradient reductions its "gradient ready" hooks started.  Unlike torch, a callback
+    queued outside a backward pass does not raise: it runs at the end of this thread's next one."""
     pending = getattr(_queued, "callbacks", None)
     if pending is None:
         pending = _queued.callbacks = []
