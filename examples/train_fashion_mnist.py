@@ -12,6 +12,15 @@ accuracy curves are written as a PNG and the final test accuracy is printed.
 ``--resume`` continues from the checkpoint in ``--out``.  ``--compile`` runs each training
 step (forward, loss, backward, optimizer step) and each test step as one program made by
 ``torch.compile`` (one ``jax.jit`` on ``jax``; eager on ``cpu``).
+
+Data-parallel over processes, with the same code (torch's DistributedDataParallel recipe):
+
+    python -m plexgrad.distributed.run --nproc-per-node 2 examples/train_fashion_mnist.py
+
+Under the launcher (``WORLD_SIZE`` > 1) each rank trains a ``DistributedDataParallel`` replica on
+its share of every epoch (``DistributedSampler``); ``--batch-size`` is the global batch, split
+across the ranks; the metrics are summed over the ranks; rank 0 alone prints, saves the
+checkpoint (the plain model's state dict) and draws the curves.
 """
 
 import argparse
@@ -22,8 +31,9 @@ import time
 
 import plexgrad as torch
 from plexgrad import nn, optim
-from plexgrad.data import BatchSampler, DataLoader, RandomSampler, SequentialSampler, TensorDataset
+from plexgrad.data import BatchSampler, DataLoader, DistributedSampler, RandomSampler, SequentialSampler, TensorDataset
 from plexgrad.data import datasets
+import plexgrad.distributed as dist
 import plexgrad.nn.functional as F
 
 
@@ -65,10 +75,29 @@ def load_split(data_dir, train, device):
     return TensorDataset(images.unsqueeze(1).to(device), dataset.targets.to(device))
 
 
-def batches(dataset, batch_size, shuffle):
+def batches(dataset, batch_size, shuffle, sampler=None):
     """Whole batches fetched with one indexing op each (DataLoader over a BatchSampler)."""
-    sampler = RandomSampler(dataset) if shuffle else SequentialSampler(dataset)
+    if sampler is None:
+        sampler = RandomSampler(dataset) if shuffle else SequentialSampler(dataset)
     return DataLoader(dataset, batch_size=None, sampler=BatchSampler(sampler, batch_size, drop_last=False))
+
+
+def world():
+    """(rank, world size): from the process group when the launcher started several ranks."""
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1 and not dist.is_initialized():
+        dist.init_process_group()
+    if dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
+def summed_over_ranks(values, device):
+    """The element-wise sum of ``values`` (Python numbers) over the ranks."""
+    if not dist.is_initialized():
+        return values
+    total = torch.tensor(values, dtype=torch.float64)
+    dist.all_reduce(total)
+    return total.tolist()
 
 
 def progress(iterable, total, description, enabled):
@@ -113,6 +142,8 @@ def run_epoch(model, loader, step, training, description, show_progress):
             total_loss += loss.item() * count
             correct += batch_correct.item()
             seen += count
+    total_loss, correct, seen = summed_over_ranks([total_loss, correct, seen], labels.device) if training else \
+        (total_loss, correct, seen)
     return total_loss / seen, correct / seen
 
 
@@ -164,6 +195,12 @@ def parse_arguments(argv=None):
 
 def main(argv=None):
     arguments = parse_arguments(argv)
+    rank, world_size = world()
+    leader = rank == 0
+    if arguments.batch_size % world_size:
+        print(f"error: --batch-size {arguments.batch_size} (the global batch) must be divisible by the "
+              f"{world_size} ranks", file=sys.stderr)
+        return 2
     torch.manual_seed(arguments.seed)
     device = torch.device(arguments.device) if arguments.device else torch.get_default_device()
     try:
@@ -176,6 +213,9 @@ def main(argv=None):
         train_set = TensorDataset(*(t[:arguments.limit] for t in train_set.tensors))
         test_set = TensorDataset(*(t[:max(arguments.limit // 6, 1)] for t in test_set.tensors))
     model = (Net() if arguments.model == "mlp" else SmallCNN()).to(device)
+    plain_model = model
+    if world_size > 1:  # rank 0's parameters everywhere; gradients averaged during backward
+        model = nn.parallel.DistributedDataParallel(model)
     learning_rate = arguments.lr or 0.01
     optimizer = optim.SGD(model.parameters(), lr=learning_rate, momentum=0.9)
     criterion = nn.CrossEntropyLoss()
@@ -184,31 +224,42 @@ def main(argv=None):
     history, start_epoch = [], 0
     if arguments.resume and os.path.exists(checkpoint_path):
         checkpoint = torch.load(checkpoint_path, map_location=device)
-        model.load_state_dict(checkpoint["model"])
+        plain_model.load_state_dict(checkpoint["model"])
         optimizer.load_state_dict(checkpoint["optimizer"])
         history, start_epoch = checkpoint["history"], checkpoint["epoch"] + 1
-        print(f"resumed from {checkpoint_path} after epoch {start_epoch}")
-    print(f"training {arguments.model} on {device}{' (compiled)' if arguments.compile else ''}: {len(train_set)} train / {len(test_set)} test images, "
-          f"{sum(p.numel() for p in model.parameters())} parameters")
+        if leader:
+            print(f"resumed from {checkpoint_path} after epoch {start_epoch}")
+    if leader:
+        ranks = f", {world_size} ranks x batch {arguments.batch_size // world_size}" if world_size > 1 else ""
+        print(f"training {arguments.model} on {device}{' (compiled)' if arguments.compile else ''}: "
+              f"{len(train_set)} train / {len(test_set)} test images, "
+              f"{sum(p.numel() for p in plain_model.parameters())} parameters{ranks}")
     train_step, test_step = make_steps(model, criterion, optimizer, arguments.compile)
-    train_loader = batches(train_set, arguments.batch_size, shuffle=True)
+    train_sampler = DistributedSampler(train_set, seed=arguments.seed) if world_size > 1 else None
+    train_loader = batches(train_set, arguments.batch_size // world_size, shuffle=True, sampler=train_sampler)
     test_loader = batches(test_set, 1000, shuffle=False)
     for epoch in range(start_epoch, arguments.epochs):
         if epoch > 0 and epoch % 4 == 0:  # the seeds step the learning rate down through param_groups
             for group in optimizer.param_groups:
                 group["lr"] *= 0.3
+        if train_sampler is not None:
+            train_sampler.set_epoch(epoch)  # a new order each epoch, the same on every rank
         started = time.perf_counter()
         train_loss, train_accuracy = run_epoch(model, train_loader, train_step, True, f"epoch {epoch}",
-                                               not arguments.no_progress)
+                                               leader and not arguments.no_progress)
         train_seconds = time.perf_counter() - started
         test_loss, test_accuracy = run_epoch(model, test_loader, test_step, False, "test", False)
         history.append({"epoch": epoch, "train_loss": train_loss, "train_accuracy": train_accuracy,
                         "test_loss": test_loss, "test_accuracy": test_accuracy, "seconds": train_seconds,
                         "lr": optimizer.param_groups[0]["lr"]})
+        if not leader:
+            continue
         print(f"epoch:{epoch}, Train Loss:{train_loss:.4f}, Train Acc:{train_accuracy:.4f}, "
               f"Test Loss:{test_loss:.4f}, Test Acc:{test_accuracy:.4f}, {train_seconds:.1f}s", flush=True)
-        torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "epoch": epoch,
+        torch.save({"model": plain_model.state_dict(), "optimizer": optimizer.state_dict(), "epoch": epoch,
                     "history": history}, checkpoint_path)
+    if not leader:
+        return 0
     with open(os.path.join(arguments.out, f"{arguments.model}_history.json"), "w") as handle:
         json.dump(history, handle, indent=1)
     curves = save_curves(history, os.path.join(arguments.out, f"{arguments.model}_curves.png")) if history else None

@@ -57,7 +57,7 @@ from .serialization import save, load
 from .core.kernel_errors import OutOfMemoryError
 from .compiler import compile  # noqa: A001  torch.compile
 
-_LAYERS_ABOVE = ("nn", "optim", "data", "utils")
+_LAYERS_ABOVE = ("nn", "optim", "data", "utils", "distributed")
 """Subpackages built on the core, imported on first use (``plexgrad.nn``, ``from plexgrad import optim``):
 importing ``plexgrad.core`` must not import them (see docs/architecture.md)."""
 _ON_FIRST_USE = _LAYERS_ABOVE + ("backends", "accelerator")

@@ -9,7 +9,8 @@ torchvision-style ``transforms``, ``datasets``, image ``utils`` (make_grid, save
 __all__ = ["Dataset", "IterableDataset", "TensorDataset", "StackDataset", "Subset", "ConcatDataset",
            "ChainDataset", "random_split", "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
            "WeightedRandomSampler", "BatchSampler", "DataLoader", "default_collate", "default_convert",
-           "get_worker_info", "WorkerInfo", "transforms", "datasets", "utils", "io", "models"]
+           "get_worker_info", "WorkerInfo", "DistributedSampler", "distributed", "transforms", "datasets", "utils",
+           "io", "models"]
 
 from .dataset import (Dataset, IterableDataset, TensorDataset, StackDataset, Subset, ConcatDataset, ChainDataset,
                       random_split)
@@ -18,6 +19,8 @@ from .sampler import (Sampler, SequentialSampler, RandomSampler, SubsetRandomSam
 from .collate import default_collate, default_convert
 from .worker import WorkerInfo, get_worker_info
 from .dataloader import DataLoader
+from .distributed import DistributedSampler
+from . import distributed
 from . import transforms, datasets, utils
 
 

@@ -1,4 +1,5 @@
-"""The JAX backend (device type ``jax``; ``jax:N`` is ``jax.devices()[N]``).
+"""The JAX backend (device type ``jax``; ``jax:N`` is ``jax.local_devices()[N]``: this process's
+devices, which are ``jax.devices()`` except under ``jax.distributed``).
 
 JAX is imported only when a ``jax`` device is first used.  JAX arrays are
 immutable: in-place ops and views are kept consistent by the core

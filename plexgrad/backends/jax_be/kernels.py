@@ -25,7 +25,7 @@ def build_backend():
     native = {d: numpy.dtype(d.name) for d in dtypes.ALL_DTYPES if d is not dtypes.bfloat16}
     native[dtypes.bfloat16] = numpy.dtype(ml_dtypes.bfloat16)
     from_native = {value: key for key, value in native.items()}
-    devices = jax.devices()
+    devices = jax.local_devices()  # under jax.distributed, jax.devices() lists other processes' too
 
     def native_dtype(dtype):
         return native[dtype]

@@ -7,11 +7,34 @@ as soon as every path into it has run, and then its hooks fire ("gradient ready"
 data-parallel training starts reducing a bucket while backward goes on.  Other leaves
 are accumulated when the walk ends."""
 
-__all__ = ["run_backward"]
+__all__ = ["run_backward", "queue_callback"]
+
+import threading
 
 from ..inplace import accumulate_into
 from .grad_mode import state as grad_state
 from .node import Node
+
+
+_queued = threading.local()
+
+
+def queue_callback(callback):
+    """Run ``callback()`` once the ``backward()`` now running in this thread has accumulated every
+    gradient (torch's ``Variable._execution_engine.queue_callback``): data-parallel training waits
+    there for the gradient reductions its "gradient ready" hooks started.  Unlike torch, a callback
+    queued outside a backward pass does not raise: it runs at the end of this thread's next one."""
+    pending = getattr(_queued, "callbacks", None)
+    if pending is None:
+        pending = _queued.callbacks = []
+    pending.append(callback)
+
+
+def _run_queued_callbacks(pending):
+    callbacks = list(pending)
+    pending.clear()  # taken before running: one that raises must not fire again at a later backward
+    for callback in callbacks:
+        callback()
 
 
 def _dependencies(root_nodes):
@@ -130,6 +153,9 @@ def run_backward(roots, retain_graph, create_graph, capture=None):
 
         for leaf, gradient in leaf_buffers.values():  # every leaf not accumulated during the walk
             _accumulate(leaf, gradient, create_graph, handed_out)
+        pending = getattr(_queued, "callbacks", None)  # one lookup per backward, not per node
+        if pending:
+            _run_queued_callbacks(pending)
         return None
     finally:
         grad_state.enabled = previous_mode
