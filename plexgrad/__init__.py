@@ -49,6 +49,11 @@ from .core.ops.einsum import einsum
 from .core.ops.convolution import conv1d, conv2d, conv_transpose1d, conv_transpose2d
 from .core.ops.pooling import max_pool1d, max_pool2d, avg_pool1d, adaptive_avg_pool1d
 from .core.ops.activation import softmax, log_softmax, logsumexp, erf
+from .core.ops.matrix_shape import tril, triu, diag, diag_embed, trace
+from .core.ops.tiling import roll, tile, repeat_interleave, meshgrid
+from .core.ops.scaled_products import addmm, baddbmm, addbmm, addmv, addr
+from .core.ops.strided import select, as_strided
+from .core.ops.shape import diagonal
 from . import linalg
 from .linalg import det, slogdet, logdet, inv as inverse
 from .core.legacy import LEGACY_TYPES as _LEGACY_TYPES

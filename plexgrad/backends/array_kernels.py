@@ -342,3 +342,34 @@ from .fused_kernels import FUSED_BUILDERS  # noqa: E402
 
 BUILDERS.update(FUSED_BUILDERS)
 OP_NAMES = OP_NAMES | frozenset(FUSED_BUILDERS)
+
+# ---- strided views (unfold, as_strided): real views of the same memory on numpy and cupy ----
+
+
+def _stride_tricks(xp):
+    # numpy and cupy have stride_tricks; jax.numpy has none (the jax backend overrides both kernels)
+    return getattr(getattr(xp, "lib", None), "stride_tricks", None)
+
+
+def _unfold(xp):
+    tricks = _stride_tricks(xp)
+
+    def unfold(x, dim, size, step):
+        count = (x.shape[dim] - size) // step + 1
+        shape = x.shape[:dim] + (count,) + x.shape[dim + 1:] + (size,)
+        strides = x.strides[:dim] + (x.strides[dim] * step,) + x.strides[dim + 1:] + (x.strides[dim],)
+        return tricks.as_strided(x, shape, strides)
+    return unfold
+
+
+def _as_strided(xp):
+    tricks = _stride_tricks(xp)
+
+    def strided(x, size, stride, offset):  # x is 1-d and contiguous (the core flattens the storage first)
+        itemsize = x.itemsize
+        return tricks.as_strided(x[offset:], size, tuple(step * itemsize for step in stride))
+    return strided
+
+
+BUILDERS.update({"unfold": _unfold, "as_strided": _as_strided})
+OP_NAMES = OP_NAMES | {"unfold", "as_strided"}

@@ -10,6 +10,7 @@ from .op import cast
 from .ops import elementwise as ew, indexing, linalg, linalg_decompositions, linalg_solvers, reduction, shape
 from .ops import math_extra, selection, sorting, statistics
 from .ops import activation
+from .ops import matrix_shape, scaled_products, strided, tiling
 from .tensor import Tensor
 
 
@@ -211,6 +212,12 @@ METHODS = {
     "index_put_": lambda self, indices, values, accumulate=False: in_place(
         indexing.index_put, self, tuple(indices), values, accumulate),
     "diagonal": shape.diagonal,
+    "tril": matrix_shape.tril, "triu": matrix_shape.triu, "diag": matrix_shape.diag,
+    "diag_embed": matrix_shape.diag_embed, "trace": matrix_shape.trace, "roll": tiling.roll, "tile": tiling.tile,
+    "repeat_interleave": tiling.repeat_interleave, "addmm": scaled_products.addmm,
+    "baddbmm": scaled_products.baddbmm, "addbmm": scaled_products.addbmm, "addmv": scaled_products.addmv,
+    "addr": scaled_products.addr, "select": strided.select, "unfold": strided.unfold,
+    "as_strided": strided.as_strided, "storage_offset": strided.storage_offset,
     "to": _to, "cpu": _cpu, "cuda": _cuda, "float": _converter(dtypes.float32),
     "double": _converter(dtypes.float64), "half": _converter(dtypes.float16),
     "bfloat16": _converter(dtypes.bfloat16), "long": _converter(dtypes.int64), "int": _converter(dtypes.int32),
@@ -231,7 +238,8 @@ IN_PLACE = ["add", "sub", "mul", "div", "pow", "neg", "abs", "exp", "log", "sqrt
             "le", "gt", "ge", "clamp", "clip", "subtract", "multiply", "divide", "true_divide", "negative",
             "t", "transpose", "squeeze", "unsqueeze", "scatter_add",
             "clamp_min", "clamp_max", "frac", "addcmul", "addcdiv", "lerp", "hypot", "masked_fill",
-            "scatter", "index_add", "index_copy", "index_fill"]
+            "scatter", "index_add", "index_copy", "index_fill", "tril", "triu", "addmm", "baddbmm", "addbmm",
+            "addmv", "addr"]
 
 AUGMENTED = {"__iadd__": "add_", "__isub__": "sub_", "__imul__": "mul_", "__itruediv__": "div_",
              "__ipow__": "pow_", "__imod__": "remainder_", "__ifloordiv__": "floor_divide_",

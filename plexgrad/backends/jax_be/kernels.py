@@ -67,7 +67,22 @@ def build_backend():
     def move(x, device):
         return jax.device_put(x, devices[device.index or 0])  # device to device, not through the host
 
+    def unfold(x, dim, size, step):  # a gather: windows along dim, moved to a new last dimension
+        count = (x.shape[dim] - size) // step + 1
+        windows = numpy.arange(count)[:, None] * step + numpy.arange(size)[None, :]
+        return jnp.moveaxis(jnp.take(x, windows, axis=dim), dim + 1, -1)
+
+    def as_strided(x, size, stride, offset):
+        positions = numpy.full(size, offset, dtype=numpy.int64)
+        for axis, (extent, step) in enumerate(zip(size, stride)):
+            shape = [1] * len(size)
+            shape[axis] = extent
+            positions = positions + (numpy.arange(extent, dtype=numpy.int64) * step).reshape(shape)
+        return x[positions]
+
     kernels = build_kernels(jnp, native_dtype)
+    kernels["unfold"] = unfold
+    kernels["as_strided"] = as_strided
     kernels.update({"move": move,
         "index_put": index_put, "scatter_add": scatter_add, "scatter": scatter, "full": full,
         "sigmoid": jax.nn.sigmoid, "copy": lambda x: x,
