@@ -53,6 +53,8 @@ from .core.ops.matrix_shape import tril, triu, diag, diag_embed, trace
 from .core.ops.tiling import roll, tile, repeat_interleave, meshgrid
 from .core.ops.scaled_products import addmm, baddbmm, addbmm, addmv, addr
 from .core.ops.strided import select, as_strided
+from .core.ops.keyword_forms import add, sub, div, round, floor_divide, remainder
+from .core.memory_format import memory_format, contiguous_format, channels_last, channels_last_3d, preserve_format
 from .core.ops.shape import diagonal
 from . import linalg
 from .linalg import det, slogdet, logdet, inv as inverse
@@ -79,7 +81,7 @@ negative = neg
 subtract = sub
 multiply = mul
 divide = div
-true_divide = div
+true_divide = _core.ops.elementwise.div
 greater = gt
 less = lt
 absolute = abs

@@ -10,7 +10,7 @@ from .op import cast
 from .ops import elementwise as ew, indexing, linalg, linalg_decompositions, linalg_solvers, reduction, shape
 from .ops import math_extra, selection, sorting, statistics
 from .ops import activation
-from .ops import matrix_shape, scaled_products, strided, tiling
+from .ops import keyword_forms, matrix_shape, scaled_products, strided, tiling
 from .tensor import Tensor
 
 
@@ -26,7 +26,7 @@ def parse_to_arguments(args, kwargs):
     target_dtype = kwargs.pop("dtype", None)
     copy = kwargs.pop("copy", False)
     kwargs.pop("non_blocking", None)
-    kwargs.pop("memory_format", None)
+    memory_format = kwargs.pop("memory_format", None)
     if kwargs:
         raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
     for argument in args:
@@ -45,11 +45,17 @@ def parse_to_arguments(args, kwargs):
             raise TypeError(f"to() received an invalid argument {argument!r}: expected a device, dtype or tensor")
     if target_dtype is not None:
         target_dtype = dtypes.as_dtype(target_dtype)
+    if memory_format is not None:
+        from .memory_format import check_memory_format
+        check_memory_format(None, memory_format, "to")
     return target_device, target_dtype, copy
 
 
 def _to(self, *args, **kwargs):
     """``to(device)``, ``to(dtype)``, ``to(device, dtype)``, ``to(other)``; copies only when needed."""
+    if "memory_format" in kwargs:
+        from .memory_format import check_memory_format
+        check_memory_format(self, kwargs["memory_format"], "to")
     target_device, target_dtype, copy = parse_to_arguments(args, kwargs)
     result = self
     if target_device is not None:
@@ -95,13 +101,13 @@ def _legacy_alpha(name, other, legacy, alpha):
 def _add(self, other, *legacy, alpha=1):
     if legacy:
         other, alpha = _legacy_alpha("add", other, legacy, alpha)
-    return ew.add(self, other if alpha == 1 else other * alpha)
+    return keyword_forms.add(self, other, alpha=alpha)
 
 
 def _sub(self, other, *legacy, alpha=1):
     if legacy:
         other, alpha = _legacy_alpha("sub", other, legacy, alpha)
-    return ew.sub(self, other if alpha == 1 else other * alpha)
+    return keyword_forms.sub(self, other, alpha=alpha)
 
 
 def _new_factory(function):
@@ -146,7 +152,7 @@ def _pow_reflected(self, other):
 
 
 def _floordiv(a, b):
-    return ew.floor_divide(a, b)
+    return keyword_forms.floor_divide(a, b)
 
 
 def _size_alias(self):
@@ -158,22 +164,23 @@ METHODS = {
     "__mul__": ew.mul, "__rmul__": _reverse(ew.mul), "__truediv__": ew.div, "__rtruediv__": _reverse(ew.div),
     "__pow__": ew.pow, "__rpow__": _pow_reflected, "__matmul__": linalg.matmul,
     "__rmatmul__": _reverse(linalg.matmul), "__floordiv__": _floordiv, "__rfloordiv__": _reverse(_floordiv),
-    "__mod__": ew.remainder, "__rmod__": _reverse(ew.remainder), "__neg__": ew.neg, "__abs__": ew.abs,
+    "__mod__": keyword_forms.remainder, "__rmod__": _reverse(keyword_forms.remainder), "__neg__": ew.neg, "__abs__": ew.abs,
     "__pos__": lambda self: self, "__invert__": lambda self: ew.logical_not(self) if self._dtype is dtypes.bool
     else ew.bitwise_not(self),
     "__eq__": ew.eq, "__ne__": ew.ne, "__lt__": ew.lt, "__le__": ew.le, "__gt__": ew.gt, "__ge__": ew.ge,
     "__getitem__": indexing.getitem, "__setitem__": indexing.setitem,
-    "add": _add, "sub": _sub, "subtract": _sub, "mul": ew.mul, "multiply": ew.mul, "div": ew.div,
-    "divide": ew.div, "true_divide": ew.div, "pow": ew.pow, "matmul": linalg.matmul, "mm": linalg.mm,
+    "add": _add, "sub": _sub, "subtract": _sub, "mul": ew.mul, "multiply": ew.mul, "div": keyword_forms.div,
+    "divide": keyword_forms.div, "true_divide": ew.div, "pow": ew.pow, "matmul": linalg.matmul, "mm": linalg.mm,
     "bmm": linalg.bmm, "mv": linalg.mv, "dot": linalg.dot, "outer": linalg.outer,
     "neg": ew.neg, "negative": ew.neg, "abs": ew.abs, "exp": ew.exp, "log": ew.log, "sqrt": ew.sqrt,
     "rsqrt": ew.rsqrt, "sin": ew.sin, "cos": ew.cos, "tan": ew.tan, "tanh": ew.tanh, "sigmoid": ew.sigmoid,
     "relu": ew.relu, "asin": ew.asin, "acos": ew.acos, "atan": ew.atan, "sinh": ew.sinh, "cosh": ew.cosh,
-    "sign": ew.sign, "floor": ew.floor, "ceil": ew.ceil, "round": ew.round, "trunc": ew.trunc,
+    "sign": ew.sign, "floor": ew.floor, "ceil": ew.ceil, "round": keyword_forms.round, "trunc": ew.trunc,
     "log1p": ew.log1p, "expm1": ew.expm1, "log2": ew.log2, "log10": ew.log10, "reciprocal": ew.reciprocal,
     "square": ew.square, "logical_not": ew.logical_not, "bitwise_not": ew.bitwise_not, "isnan": ew.isnan,
     "isinf": ew.isinf, "isfinite": ew.isfinite, "maximum": ew.maximum, "minimum": ew.minimum,
-    "atan2": ew.atan2, "remainder": ew.remainder, "fmod": ew.fmod, "floor_divide": ew.floor_divide,
+    "atan2": ew.atan2, "remainder": keyword_forms.remainder, "fmod": ew.fmod,
+    "floor_divide": keyword_forms.floor_divide,
     "eq": ew.eq, "ne": ew.ne, "lt": ew.lt, "le": ew.le, "gt": ew.gt, "ge": ew.ge, "greater": ew.gt,
     "less": ew.lt, "logical_and": ew.logical_and, "logical_or": ew.logical_or, "logical_xor": ew.logical_xor,
     "bitwise_and": ew.bitwise_and, "bitwise_or": ew.bitwise_or, "bitwise_xor": ew.bitwise_xor,

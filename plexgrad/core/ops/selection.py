@@ -118,7 +118,8 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None):
     adds instead of writing.
     """
     check_tensor("scatter", input)
-    _check_index_dtype("scatter", index, allow_int32=False)
+    _check_index_dtype("scatter", index)
+    index = cast(index, dtypes.int64)
     dim = wrap_dim(dim, input._data.ndim)
     if src is None:
         src = value
@@ -205,11 +206,14 @@ def index_add(input, dim, index, source, *, alpha=1):
 
 def index_copy(input, dim, index, source):
     """A copy of ``input`` with the slices of ``source`` written at positions ``index`` along ``dim``."""
+    _check_index_dtype("index_copy", index, allow_int32=False)  # torch takes only int64 here
     return _index_put_along("index_copy", input, dim, index, source, False)
 
 
 def index_fill(input, dim, index, value):
     """A copy of ``input`` with ``value`` written into the slices at positions ``index`` along ``dim``."""
+    if isinstance(index, Tensor) and index._dtype is not dtypes.int64:
+        raise IndexError(f"index_fill_(): Expected dtype int64 for index, got {index._dtype}")
     if isinstance(value, Tensor) and value._data.ndim != 0:
         raise IndexError(f"index_fill_ only supports a 0-dimensional value tensor, but got tensor with "
                          f"{value._data.ndim} dimension(s).")

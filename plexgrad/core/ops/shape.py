@@ -177,11 +177,17 @@ _copy_op = declare("copy", _copy_backward, node_name="CloneBackward0", signature
 
 def clone(input, *, memory_format=None):
     """A copy with its own storage (differentiable)."""
+    if memory_format is not None:
+        from ..memory_format import check_memory_format
+        check_memory_format(input, memory_format, "clone")
     return apply(_copy_op, (input,))
 
 
 def contiguous(input, memory_format=None):
     """``input`` itself when contiguous, else a contiguous copy."""
+    if memory_format is not None:
+        from ..memory_format import check_memory_format
+        check_memory_format(input, memory_format, "contiguous")
     if is_contiguous(input):
         return input
     return clone(input)
@@ -484,8 +490,13 @@ def _flip_backward(node, grad):
 _flip_op = declare("flip", _flip_backward, signature="x, dims: static")
 
 
-def flip(input, *dims):
-    """Reverse the order of elements along ``dims`` (a copy)."""
+def flip(input, *dims, **keywords):
+    """Reverse the order of elements along ``dims`` (a copy): ``flip(x, 0, 1)``, ``flip(x, (0, 1))`` or
+    ``flip(x, dims=(0, 1))``."""
+    if keywords:
+        if dims or set(keywords) != {"dims"}:
+            raise TypeError(f"flip() takes dims as positional arguments or as dims=, got {sorted(keywords)}")
+        dims = (keywords["dims"],)
     dims = shape_from_args(dims, "flip(): dims")
     dims = tuple(wrap_dim(d, input._data.ndim) for d in dims)
     return apply(_flip_op, (input,), (dims,))
