@@ -16,7 +16,7 @@ ELEMENTWISE = {
     "ceil": "ceil", "round": "round", "trunc": "trunc", "log1p": "log1p", "expm1": "expm1",
     "log2": "log2", "log10": "log10", "logical_not": "logical_not", "bitwise_not": "invert",
     "isnan": "isnan", "isinf": "isinf", "isfinite": "isfinite", "square": "square",
-    "add": "add", "sub": "subtract", "mul": "multiply", "div": "true_divide", "pow": "power",
+    "add": "add", "sub": "subtract", "mul": "multiply", "div": "true_divide",
     "maximum": "maximum", "minimum": "minimum", "atan2": "arctan2", "remainder": "remainder",
     "fmod": "fmod", "floor_divide": "floor_divide", "eq": "equal", "ne": "not_equal",
     "lt": "less", "le": "less_equal", "gt": "greater", "ge": "greater_equal",
@@ -61,6 +61,27 @@ def _rsqrt(xp):
 
 def _where(xp):
     return xp.where
+
+
+def _power(xp):
+    power, where = xp.power, xp.where
+
+    def integer_power(x, y):
+        # torch: an integer to a negative power is 1 for 1, +-1 for -1 and 0 otherwise (numpy raises,
+        # jax returns garbage)
+        negative = y < 0
+        result = power(x, where(negative, 0, y))
+        odd = y % 2 != 0
+        special = where(x == 1, 1, where(x == -1, where(odd, -1, 1), 0))
+        return where(negative, special, result).astype(result.dtype)
+
+    def pow(x, y):
+        kind = getattr(x, "dtype", None)
+        kind = (kind if kind is not None else y.dtype).kind
+        if kind == "i" or kind == "u":
+            return integer_power(x, y)
+        return power(x, y)
+    return pow
 
 
 def _reduction(name):
@@ -163,7 +184,7 @@ def _arange(xp):
 
 
 BUILDERS = {
-    "relu": _relu, "sigmoid": _sigmoid, "reciprocal": _reciprocal, "rsqrt": _rsqrt, "where": _where,
+    "pow": _power, "relu": _relu, "sigmoid": _sigmoid, "reciprocal": _reciprocal, "rsqrt": _rsqrt, "where": _where,
     "sum": _reduction("sum"), "prod": _reduction("prod"), "amax": _reduction("max"),
     "amin": _reduction("min"), "all": _reduction("all"), "any": _reduction("any"),
     "argmax": _arg_reduction("argmax"), "argmin": _arg_reduction("argmin"),

@@ -82,6 +82,12 @@ def build_backend():
 
     kernels = build_kernels(jnp, native_dtype)
     kernels["unfold"] = unfold
+
+    def eigh(x, lower):
+        # jax symmetrizes its input by default, which ignores UPLO: read only the chosen triangle, as torch
+        values, vectors = jnp.linalg.eigh(x, UPLO="L" if lower else "U", symmetrize_input=False)
+        return values, vectors
+    kernels["linalg_eigh"] = eigh
     kernels["as_strided"] = as_strided
     kernels.update({"move": move,
         "index_put": index_put, "scatter_add": scatter_add, "scatter": scatter, "full": full,

@@ -199,6 +199,8 @@ def hardtanh(input, min_val=-1.0, max_val=1.0):
     _check_tensor("hardtanh", input)
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val ({max_val})")
+    if not input._dtype.is_floating_point:  # torch keeps the integer dtype: the bounds are truncated to it
+        min_val, max_val = int(min_val), int(max_val)
     clipped = ew.where(input <= min_val, min_val, input)
     return ew.where(input >= max_val, max_val, clipped)
 

@@ -5,7 +5,7 @@ They wrap the primitives (``plexgrad.add`` and ``Tensor.div``...) without touchi
 operator hot paths: ``a + b`` still calls the primitive directly.
 """
 
-__all__ = ["add", "sub", "div", "round", "floor_divide", "remainder", "check_alpha"]
+__all__ = ["add", "sub", "div", "round", "floor_divide", "remainder", "check_alpha", "IntegerDivisionByZero"]
 
 import numbers
 
@@ -13,6 +13,10 @@ from .. import dtypes
 from ..host_checks import host_values
 from ..tensor import Tensor
 from . import elementwise as ew
+
+
+class IntegerDivisionByZero(RuntimeError, ZeroDivisionError):
+    """Integer ``//`` or ``%`` by zero: torch raises RuntimeError("ZeroDivisionError"); caught by either."""
 
 
 def check_alpha(name, input, other, alpha):
@@ -54,9 +58,9 @@ def _check_zero_divisor(name, input, other):
             return
         values = host_values(other)
         if values is not None and (values == 0).any():
-            raise ZeroDivisionError(f"{name}: integer division by zero")
+            raise IntegerDivisionByZero(f"ZeroDivisionError: {name} of integers by zero")
     elif other == 0:
-        raise ZeroDivisionError(f"{name}: integer division by zero")
+        raise IntegerDivisionByZero(f"ZeroDivisionError: {name} of integers by zero")
 
 
 def floor_divide(input, other):

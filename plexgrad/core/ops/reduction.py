@@ -387,7 +387,11 @@ def scatter_add(input, dim, index, src):
     dim = wrap_dim(dim, input._data.ndim)
     check_index_range("scatter_add", index, input._data.shape[dim] if input._data.ndim else 1, dim)
     if src._dtype is not input._dtype:
-        src = cast(src, input._dtype)
+        raise RuntimeError(f"scatter(): Expected self.dtype to be equal to src.dtype (got {input._dtype} and "
+                           f"{src._dtype}); convert src with .to({input._dtype})")
+    if input._data.ndim:
+        from .selection import _check_scatter_shapes
+        _check_scatter_shapes("scatter_add", input, dim, index, src)
     return apply(_scatter_add_op, (input, index, src), (dim,), save=(1,))
 
 
