@@ -56,7 +56,9 @@ from .core.ops.strided import select, as_strided
 from .core.ops.keyword_forms import add, sub, div, round, floor_divide, remainder
 from .core.memory_format import memory_format, contiguous_format, channels_last, channels_last_3d, preserve_format
 from .core.ops.shape import diagonal
-from . import linalg
+from .core.ops.special import erfc, erfinv, lgamma, digamma, polygamma, i0, sinc, xlogy, logit
+from .core.ops.special import multigammaln as mvlgamma
+from . import linalg, special
 from .linalg import det, slogdet, logdet, inv as inverse
 from .core.legacy import LEGACY_TYPES as _LEGACY_TYPES
 from . import autograd, cuda

@@ -339,10 +339,11 @@ BUILDERS.update({
 })
 OP_NAMES = frozenset(ELEMENTWISE) | frozenset(BUILDERS) | {"cast", "full", "view_dtype", "diagonal"}
 
-from .special_kernels import build_erf  # noqa: E402
+from .special_kernels import SPECIAL_BUILDERS, build_erf  # noqa: E402
 
 BUILDERS["erf"] = build_erf
-OP_NAMES = OP_NAMES | {"erf"}
+BUILDERS.update(SPECIAL_BUILDERS)
+OP_NAMES = OP_NAMES | {"erf"} | frozenset(SPECIAL_BUILDERS)
 
 # ---- convolution and pooling (written in window_kernels.py) ----
 from .window_kernels import WINDOW_OP_NAMES, build_window_kernels  # noqa: E402

@@ -10,7 +10,7 @@ from .op import cast
 from .ops import elementwise as ew, indexing, linalg, linalg_decompositions, linalg_solvers, reduction, shape
 from .ops import math_extra, selection, sorting, statistics
 from .ops import activation
-from .ops import keyword_forms, matrix_shape, scaled_products, strided, tiling
+from .ops import keyword_forms, matrix_shape, scaled_products, special, strided, tiling
 from .tensor import Tensor
 
 
@@ -224,7 +224,10 @@ METHODS = {
     "repeat_interleave": tiling.repeat_interleave, "addmm": scaled_products.addmm,
     "baddbmm": scaled_products.baddbmm, "addbmm": scaled_products.addbmm, "addmv": scaled_products.addmv,
     "addr": scaled_products.addr, "select": strided.select, "unfold": strided.unfold,
-    "as_strided": strided.as_strided, "storage_offset": strided.storage_offset,
+    "as_strided": strided.as_strided, "erfc": special.erfc, "erfinv": special.erfinv, "lgamma": special.lgamma,
+    "digamma": special.digamma, "polygamma": lambda self, n: special.polygamma(n, self), "i0": special.i0,
+    "sinc": special.sinc, "xlogy": special.xlogy, "logit": special.logit,
+    "mvlgamma": lambda self, p: special.multigammaln(self, p), "storage_offset": strided.storage_offset,
     "to": _to, "cpu": _cpu, "cuda": _cuda, "float": _converter(dtypes.float32),
     "double": _converter(dtypes.float64), "half": _converter(dtypes.float16),
     "bfloat16": _converter(dtypes.bfloat16), "long": _converter(dtypes.int64), "int": _converter(dtypes.int32),
@@ -246,7 +249,7 @@ IN_PLACE = ["add", "sub", "mul", "div", "pow", "neg", "abs", "exp", "log", "sqrt
             "t", "transpose", "squeeze", "unsqueeze", "scatter_add",
             "clamp_min", "clamp_max", "frac", "addcmul", "addcdiv", "lerp", "hypot", "masked_fill",
             "scatter", "index_add", "index_copy", "index_fill", "tril", "triu", "addmm", "baddbmm", "addbmm",
-            "addmv", "addr"]
+            "addmv", "addr", "erfc", "erfinv", "lgamma", "digamma", "i0", "sinc", "xlogy", "logit"]
 
 AUGMENTED = {"__iadd__": "add_", "__isub__": "sub_", "__imul__": "mul_", "__itruediv__": "div_",
              "__ipow__": "pow_", "__imod__": "remainder_", "__ifloordiv__": "floor_divide_",

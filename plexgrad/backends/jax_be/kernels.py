@@ -94,6 +94,11 @@ def build_backend():
         "sigmoid": jax.nn.sigmoid, "copy": lambda x: x,
     })
     kernels["erf"] = jax.scipy.special.erf
+    special = jax.scipy.special
+    # jax's own special functions where they agree with torch (digamma keeps the shared kernel: torch
+    # gives -inf at 0, and erfcx has no jax counterpart)
+    kernels.update({"erfc": special.erfc, "erfinv": special.erfinv, "lgamma": special.gammaln,
+                    "i0": special.i0, "i0e": special.i0e, "i1": special.i1, "i1e": special.i1e})
     kernels["view_dtype"] = lambda x, dtype: jax.lax.bitcast_convert_type(x, native[dtype])
     # the fused training-step kernels as compiled XLA calls: one dispatch instead of a dozen
     kernels.update(build_fused_kernels(jnp, lambda function, static_argnums=(): jax.jit(
