@@ -373,23 +373,49 @@ def _stride_tricks(xp):
     return getattr(getattr(xp, "lib", None), "stride_tricks", None)
 
 
+def _writeable(x):
+    flags = getattr(x, "flags", None)
+    return True if flags is None else bool(getattr(flags, "writeable", True))
+
+
+def overlapping_layout(size, stride):
+    """True when two elements of a strided layout share one position (computed from the shape alone)."""
+    import numpy
+    offsets = numpy.zeros((), dtype=numpy.int64)
+    for extent, step in zip(size, stride):
+        offsets = numpy.add.outer(offsets, numpy.arange(extent, dtype=numpy.int64) * step)
+    flat = offsets.reshape(-1)
+    return numpy.unique(flat).size != flat.size
+
+
+def _strided_view(xp, tricks):
+    if xp.__name__ == "numpy":  # numpy marks overlapping windows read-only, so writes through them are refused
+        def view(x, shape, strides, overlapping):
+            return tricks.as_strided(x, shape, strides, writeable=not overlapping and _writeable(x))
+    else:  # cupy's as_strided has no writeable flag
+        def view(x, shape, strides, overlapping):
+            return tricks.as_strided(x, shape, strides)
+    return view
+
+
 def _unfold(xp):
-    tricks = _stride_tricks(xp)
+    view = _strided_view(xp, _stride_tricks(xp))
 
     def unfold(x, dim, size, step):
         count = (x.shape[dim] - size) // step + 1
         shape = x.shape[:dim] + (count,) + x.shape[dim + 1:] + (size,)
         strides = x.strides[:dim] + (x.strides[dim] * step,) + x.strides[dim + 1:] + (x.strides[dim],)
-        return tricks.as_strided(x, shape, strides)
+        # overlapping windows are read-only: a write through them is refused (as torch), not half-done
+        return view(x, shape, strides, step < size and count > 1)
     return unfold
 
 
 def _as_strided(xp):
-    tricks = _stride_tricks(xp)
+    view = _strided_view(xp, _stride_tricks(xp))
 
     def strided(x, size, stride, offset):  # x is 1-d and contiguous (the core flattens the storage first)
         itemsize = x.itemsize
-        return tricks.as_strided(x[offset:], size, tuple(step * itemsize for step in stride))
+        return view(x[offset:], size, tuple(step * itemsize for step in stride), overlapping_layout(size, stride))
     return strided
 
 
