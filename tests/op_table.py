@@ -1042,5 +1042,149 @@ FUNCTIONAL = [
 
 ENTRIES = UNARY + BINARY + REDUCTIONS + SHAPES + INDEXING + LINALG + CASTS + COMPOSITES + FUNCTIONAL + ALIASES
 
+# ---- issue 11: ops torch users call, each compared with torch itself as the reference -----------
+def torch_reference(function):
+    """A reference that runs ``function`` on torch tensors (the oracle) and returns numpy arrays."""
+    import torch
+
+    def reference(*arrays):
+        # np.array copies and keeps 0-d arrays 0-d (np.ascontiguousarray would make them 1-d)
+        result = function(*[torch.from_numpy(np.array(array, order="C")) for array in arrays])
+        if isinstance(result, (tuple, list)):
+            return tuple(value.numpy() for value in result)
+        return result.numpy()
+    return reference
+
+
+def _both(name, function, *args, **options):
+    """An entry whose plexgrad function and torch reference are the same code (``lib`` is the module)."""
+    import torch
+    return op(name, lambda *values: function(pg, *values), torch_reference(lambda *values: function(torch, *values)),
+              *args, **options)
+
+
+NONZERO_EXTENT = Domain("positive extent", lambda rng, s: rng.uniform(0.2, 2, s), lambda rng, s: rng.integers(1, 4, s))
+
+MATRIX_SHAPES = [
+    _both("tril", lambda lib, x: lib.tril(x), T((3, 4)), dtypes=ANY, gradgrad=True),
+    _both("tril[diagonal=-1, batch]", lambda lib, x: lib.tril(x, -1), T((2, 3, 3))),
+    _both("Tensor.triu[diagonal=1]", lambda lib, x: x.triu(1), T((4, 3)), dtypes=NUMBERS),
+    _both("triu[inf below]", lambda lib, x: lib.triu(x / 0.0), T((2, 2), NONZERO), grad=False),
+    _both("diag[1-d, offset]", lambda lib, x: lib.diag(x, 1), T((3,)), dtypes=NUMBERS, gradgrad=True),
+    _both("diag[1-d, negative offset]", lambda lib, x: lib.diag(x, -2), T((3,))),
+    _both("diag[2-d]", lambda lib, x: lib.diag(x, -1), T((3, 4)), dtypes=NUMBERS),
+    _both("diag_embed", lambda lib, x: lib.diag_embed(x), T((2, 3)), gradgrad=True),
+    _both("diag_embed[offset, dims]", lambda lib, x: lib.diag_embed(x, -1, 0, 2), T((2, 3))),
+    _both("trace", lambda lib, x: lib.trace(x), T((3, 4)), dtypes=NUMBERS, result=LONG_INTS),
+    _both("roll", lambda lib, x: lib.roll(x, (1, -2), (0, 1)), T((3, 4)), dtypes=ANY, gradgrad=True),
+    _both("roll[flattened]", lambda lib, x: lib.roll(x, 5), T((2, 3))),
+    _both("tile", lambda lib, x: lib.tile(x, (2, 1, 2)), T((2, 3)), dtypes=NUMBERS),
+    _both("repeat_interleave[int, dim]", lambda lib, x: lib.repeat_interleave(x, 2, 1), T((2, 3)), dtypes=NUMBERS),
+    _both("repeat_interleave[flattened]", lambda lib, x: x.repeat_interleave(3), T((2, 2))),
+    op("repeat_interleave[counts]", lambda x, c: pg.repeat_interleave(x, c, 0),
+       torch_reference(lambda x, c: __import__("torch").repeat_interleave(x, c, 0)), T((3, 2)),
+       T((3,), index_domain(3), "int64")),
+    _both("meshgrid[ij]", lambda lib, a, b: tuple(lib.meshgrid(a, b, indexing="ij")), T((3,)), T((2,))),
+    _both("meshgrid[xy]", lambda lib, a, b, c: tuple(lib.meshgrid(a, b, c, indexing="xy")), T((3,)), T((2,)),
+          T((2,))),
+    _both("addmm", lambda lib, i, a, b: lib.addmm(i, a, b, beta=0.5, alpha=2), T((2, 4)), T((2, 3)), T((3, 4)),
+          gradgrad=True),
+    _both("addmm[broadcast input]", lambda lib, i, a, b: lib.addmm(i, a, b), T((4,)), T((2, 3)), T((3, 4))),
+    _both("addmm[beta=0 ignores nan]", lambda lib, i, a, b: lib.addmm(i / 0.0 * 0, a, b, beta=0), T((2, 2)),
+          T((2, 3)), T((3, 2)), wrt=(1, 2)),
+    _both("baddbmm", lambda lib, i, a, b: lib.baddbmm(i, a, b, alpha=-1), T((2, 2, 4)), T((2, 2, 3)), T((2, 3, 4))),
+    _both("addbmm", lambda lib, i, a, b: lib.addbmm(i, a, b, beta=2), T((2, 4)), T((3, 2, 3)), T((3, 3, 4))),
+    _both("addmv", lambda lib, i, a, b: lib.addmv(i, a, b), T((2,)), T((2, 3)), T((3,))),
+    _both("addr", lambda lib, i, a, b: lib.addr(i, a, b, alpha=3), T((2, 3)), T((2,)), T((3,))),
+    _both("select", lambda lib, x: lib.select(x, 1, -1), T((2, 3, 2)), dtypes=ANY, gradgrad=True),
+    _both("Tensor.select[dim 0]", lambda lib, x: x.select(0, 1), T((3, 2))),
+    _both("narrow[torch reference]", lambda lib, x: lib.narrow(x, 1, 1, 2), T((2, 4)), dtypes=ANY),
+    _both("Tensor.unfold", lambda lib, x: x.unfold(1, 2, 1), T((2, 4)), dtypes=ANY, gradgrad=True),
+    _both("Tensor.unfold[step > size]", lambda lib, x: x.unfold(0, 2, 3), T((8, 2))),
+    _both("Tensor.unfold[0-d]", lambda lib, x: x.unfold(0, 1, 1), T(())),
+    _both("as_strided", lambda lib, x: lib.as_strided(x, (3, 2), (2, 1), 1), T((2, 4)), dtypes=NUMBERS,
+          gradgrad=True, layouts=False),
+    _both("Tensor.as_strided[overlapping]", lambda lib, x: x.as_strided((3, 3), (1, 1)), T((6,)), layouts=False),
+]
+
+KEYWORD_FORMS = [
+    _both("div[rounding_mode=trunc]", lambda lib, a, b: lib.div(a, b, rounding_mode="trunc"), T((2, 3)),
+          T((2, 3), NONZERO), dtypes=WITH_INT32),
+    _both("div[rounding_mode=floor]", lambda lib, a, b: a.div(b, rounding_mode="floor"), T((2, 3)),
+          T((3,), NONZERO), dtypes=NUMBERS),
+    _both("div[rounding_mode=trunc, scalar]", lambda lib, a: lib.div(a, -3, rounding_mode="trunc"), T((2, 3)),
+          dtypes=NUMBERS),
+    _both("add[alpha]", lambda lib, a, b: lib.add(a, b, alpha=2), T((2, 3)), T((3,)), dtypes=NUMBERS),
+    _both("sub[alpha]", lambda lib, a, b: lib.sub(a, b, alpha=0.5), T((2, 3)), T((2, 3))),
+    _both("round[decimals]", lambda lib, x: lib.round(x * 10, decimals=1), T((2, 3), FRACTIONAL), grad=False),
+    _both("Tensor.round[negative decimals]", lambda lib, x: (x * 100).round(decimals=-1), T((2, 3), FRACTIONAL),
+          grad=False),
+    _both("flip[dims=]", lambda lib, x: lib.flip(x, dims=(0, -1)), T((2, 3, 2))),
+    _both("pow[int, negative exponent]", lambda lib, a, b: a ** b, T((2, 3), Domain(
+        "small ints", lambda rng, s: rng.integers(-2, 3, s).astype(float), lambda rng, s: rng.integers(-2, 3, s))),
+        T((2, 3), Domain("exponents", lambda rng, s: rng.integers(-3, 3, s).astype(float),
+                         lambda rng, s: rng.integers(-3, 3, s))), dtypes=INTS, grad=False),
+    _both("max[0-d, dim]", lambda lib, x: tuple(lib.max(x, 0)), T(()), result=(SAME, LONG)),
+    _both("argmax[0-d, dim]", lambda lib, x: lib.argmax(x, 0), T(()), result=LONG, grad=False),
+    _both("cumsum[0-d]", lambda lib, x: lib.cumsum(x, 0), T(())),
+    _both("gather[0-d]", lambda lib, x, i: lib.gather(x, 0, i), T(()), T((), index_domain(1), "int64")),
+    _both("gather[int32 index]", lambda lib, x, i: lib.gather(x, 1, i), T((2, 3)), T((2, 2), index_domain(3),
+                                                                                         "int32")),
+    _both("index_select[0-d]", lambda lib, x, i: lib.index_select(x, 0, i), T(()), T((1,), index_domain(1), "int64")),
+    _both("softmax[empty dim]", lambda lib, x: lib.softmax(x, 1), T((2, 0))),
+    _both("log_softmax[empty dim]", lambda lib, x: lib.log_softmax(x, 0), T((0, 3))),
+    _both("index_fill[repeated index, value tensor]", lambda lib, x, v: lib.index_fill(
+        x, 1, lib.tensor([0, 0, 2]), v), T((2, 3)), T(())),
+    _both("F.cosine_similarity[broadcast along dim]", lambda lib, a, b: lib.nn.functional.cosine_similarity(
+        a, b, dim=-2), T((1, 2, 3)), T((2, 1, 3))),
+    _both("F.pad[circular, negative]", lambda lib, x: lib.nn.functional.pad(x, (-1, 2), mode="circular"),
+          T((1, 1, 5))),
+    _both("F.pad[circular, negative right]", lambda lib, x: lib.nn.functional.pad(x, (2, -1), mode="circular"),
+          T((1, 2, 4))),
+    _both("F.relu6[int]", lambda lib, x: lib.nn.functional.relu6(x * 3), T((2, 3)), dtypes=INTS, grad=False),
+    _both("F.hardtanh[int, float bounds]", lambda lib, x: lib.nn.functional.hardtanh(x, -1.5, 2.5), T((2, 3)),
+          dtypes=INTS, grad=False),
+]
+
+UNIT_OPEN = Domain("(-1, 1)", lambda rng, s: rng.uniform(-0.95, 0.95, s), lambda rng, s: np.zeros(s, np.int64))
+PROPER = Domain("(0, 1)", lambda rng, s: rng.uniform(0.05, 0.95, s), lambda rng, s: np.zeros(s, np.int64))
+WIDE = Domain("wide", lambda rng, s: rng.uniform(-6, 6, s), lambda rng, s: rng.integers(-6, 7, s))
+SPECIAL_FUNCTIONS = [
+    _both("special.erfc", lambda lib, x: lib.special.erfc(x), T((2, 3), WIDE), dtypes=NUMBERS, result=FLOAT,
+          gradgrad=True),
+    _both("special.erfcx", lambda lib, x: lib.special.erfcx(x), T((2, 3), WIDE), gradgrad=True),
+    _both("special.erfinv", lambda lib, x: lib.special.erfinv(x), T((2, 3), UNIT_OPEN), gradgrad=True),
+    _both("special.gammaln", lambda lib, x: lib.special.gammaln(x), T((2, 3), WIDE), dtypes=NUMBERS, result=FLOAT,
+          gradgrad=True),
+    _both("lgamma", lambda lib, x: lib.lgamma(x), T((2, 3), POSITIVE)),
+    _both("special.digamma", lambda lib, x: lib.special.digamma(x), T((2, 3), WIDE), gradgrad=True),
+    # torch's own trigamma is accurate to ~1e-9 (plexgrad's series to ~1e-15, checked against scipy)
+    _both("special.polygamma[1]", lambda lib, x: lib.special.polygamma(1, x), T((2, 3), POSITIVE),
+          tol={"float64": (1e-8, 1e-9)}),
+    _both("special.polygamma[2]", lambda lib, x: lib.special.polygamma(2, x), T((2, 3), WIDE)),
+    _both("special.multigammaln", lambda lib, x: lib.special.multigammaln(x + 2, 3), T((2, 3), POSITIVE)),
+    _both("special.i0", lambda lib, x: lib.special.i0(x), T((2, 3), WIDE), dtypes=NUMBERS, result=FLOAT,
+          gradgrad=True),
+    _both("special.i0e", lambda lib, x: lib.special.i0e(x), T((2, 3), WIDE)),
+    _both("special.i1", lambda lib, x: lib.special.i1(x), T((2, 3), WIDE)),
+    _both("special.i1e", lambda lib, x: lib.special.i1e(x), T((2, 3), WIDE)),
+    _both("special.ndtr", lambda lib, x: lib.special.ndtr(x), T((2, 3), WIDE)),
+    _both("special.ndtri", lambda lib, x: lib.special.ndtri(x), T((2, 3), PROPER)),
+    _both("special.log_ndtr", lambda lib, x: lib.special.log_ndtr(x * 5), T((2, 3), WIDE)),
+    _both("special.expit", lambda lib, x: lib.special.expit(x), T((2, 3))),
+    _both("special.logit", lambda lib, x: lib.special.logit(x), T((2, 3), PROPER)),
+    _both("special.logit[eps]", lambda lib, x: lib.special.logit(x, eps=0.2), T((2, 3), PROPER)),
+    _both("special.xlogy", lambda lib, x, y: lib.special.xlogy(x, y), T((2, 3), ONE_ZERO), T((2, 3), POSITIVE)),
+    _both("special.xlog1py", lambda lib, x, y: lib.special.xlog1py(x, y), T((2, 3), ONE_ZERO), T((3,), POSITIVE)),
+    _both("special.entr", lambda lib, x: lib.special.entr(x), T((2, 3), POSITIVE)),
+    _both("special.sinc", lambda lib, x: lib.special.sinc(x), T((2, 3), ONE_ZERO)),
+    _both("special.exp2", lambda lib, x: lib.special.exp2(x), T((2, 3)), dtypes=NUMBERS, result=FLOAT),
+    _both("special.softmax", lambda lib, x: lib.special.softmax(x, 0), T((2, 3))),
+    _both("special.log_softmax", lambda lib, x: lib.special.log_softmax(x, 1), T((2, 3))),
+    _both("special.logsumexp", lambda lib, x: lib.special.logsumexp(x, 1), T((2, 3))),
+]
+
+ENTRIES += MATRIX_SHAPES + KEYWORD_FORMS + SPECIAL_FUNCTIONS
+
 _names = [entry.name for entry in ENTRIES]
 assert len(_names) == len(set(_names)), sorted(name for name in _names if _names.count(name) > 1)
