@@ -67,6 +67,8 @@ def _power(xp):
     power, where = xp.power, xp.where
 
     def integer_power(x, y):
+        if isinstance(y, int) and y < 0:  # torch refuses a negative Python exponent (a tensor one gives 0s)
+            raise ValueError("Integers to negative integer powers are not allowed.")
         # torch: an integer to a negative power is 1 for 1, +-1 for -1 and 0 otherwise (numpy raises,
         # jax returns garbage)
         negative = y < 0

@@ -42,7 +42,7 @@ def index_select(input, dim, index):
     dim = wrap_dim(dim, input._data.ndim)
     if input._data.ndim == 0:
         if index._data.size != 1:
-            raise IndexError(f"index_select(): Index to scalar can have only 1 value, got {index._data.size} "
+            raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got {index._data.size} "
                              f"value(s)")
         check_index_range("index_select", index, 1, 0)
         return input.reshape(1)[index.reshape(-1)].reshape(())
