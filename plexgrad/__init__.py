@@ -58,6 +58,19 @@ from .core.memory_format import memory_format, contiguous_format, channels_last,
 from .core.ops.shape import diagonal
 from .core.ops.special import erfc, erfinv, lgamma, digamma, polygamma, i0, sinc, xlogy, logit
 from .core.ops.special import multigammaln as mvlgamma
+from .core.ops.elementwise import bitwise_left_shift, bitwise_right_shift
+from .core.ops.elementwise_extras import (asinh, acosh, atanh, signbit, gcd, lcm, nextafter, copysign, fmax, fmin,
+                                          heaviside, nan_to_num, deg2rad, rad2deg, float_power, ldexp, sgn, positive,
+                                          conj, resolve_conj, resolve_neg, conj_physical, isposinf, isneginf, isreal,
+                                          rsub, fix)
+from .core.ops.shape_extras import (fliplr, flipud, rot90, ravel, atleast_1d, atleast_2d, atleast_3d, column_stack,
+                                    dstack, tensor_split, hsplit, vsplit, dsplit, split_with_sizes, broadcast_tensors,
+                                    broadcast_shapes, block_diag, cartesian_prod, kron, inner, tensordot, diagflat,
+                                    triu_indices, tril_indices, argwhere, diagonal_scatter, select_scatter,
+                                    slice_scatter, as_strided_scatter, swapdims, COPY_VARIANTS as _COPY_VARIANTS)
+from .core.ops.scans import (cummax, cummin, logcumsumexp, diff, aminmax, trapezoid, trapz, cumulative_trapezoid, cov,
+                             corrcoef, cdist)
+from .core.ops.special import exp2
 from . import linalg, special
 from .linalg import det, slogdet, logdet, inv as inverse
 from .core.legacy import LEGACY_TYPES as _LEGACY_TYPES
@@ -80,6 +93,16 @@ def __dir__():
     return sorted(set(globals()) | set(_LAYERS_ABOVE))
 
 negative = neg
+arcsinh = asinh
+arccosh = acosh
+arctanh = atanh
+arcsin = asin
+arccos = acos
+arctan = atan
+clip = clip
+unsafe_chunk = chunk
+unsafe_split = split
+globals().update(_COPY_VARIANTS)
 subtract = sub
 multiply = mul
 divide = div

@@ -23,6 +23,8 @@ ELEMENTWISE = {
     "logical_and": "logical_and", "logical_or": "logical_or", "logical_xor": "logical_xor",
     "bitwise_and": "bitwise_and", "bitwise_or": "bitwise_or", "bitwise_xor": "bitwise_xor",
     "bitwise_left_shift": "left_shift", "bitwise_right_shift": "right_shift",
+    "asinh": "arcsinh", "acosh": "arccosh", "atanh": "arctanh", "signbit": "signbit", "gcd": "gcd", "lcm": "lcm",
+    "nextafter": "nextafter",
 }
 
 

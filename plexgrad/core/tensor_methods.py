@@ -11,6 +11,7 @@ from .ops import elementwise as ew, indexing, linalg, linalg_decompositions, lin
 from .ops import math_extra, selection, sorting, statistics
 from .ops import activation
 from .ops import keyword_forms, matrix_shape, scaled_products, special, strided, tiling
+from .ops import elementwise_extras as ew_extras, scans, shape_extras
 from .tensor import Tensor
 
 
@@ -227,7 +228,28 @@ METHODS = {
     "as_strided": strided.as_strided, "erfc": special.erfc, "erfinv": special.erfinv, "lgamma": special.lgamma,
     "digamma": special.digamma, "polygamma": lambda self, n: special.polygamma(n, self), "i0": special.i0,
     "sinc": special.sinc, "xlogy": special.xlogy, "logit": special.logit,
-    "mvlgamma": lambda self, p: special.multigammaln(self, p), "storage_offset": strided.storage_offset,
+    "mvlgamma": lambda self, p: special.multigammaln(self, p),
+    "asinh": ew_extras.asinh, "acosh": ew_extras.acosh, "atanh": ew_extras.atanh, "arcsinh": ew_extras.asinh,
+    "arccosh": ew_extras.acosh, "arctanh": ew_extras.atanh, "arcsin": ew.asin, "arccos": ew.acos, "arctan": ew.atan,
+    "arctan2": ew.atan2, "signbit": ew_extras.signbit, "gcd": ew_extras.gcd, "lcm": ew_extras.lcm,
+    "nextafter": ew_extras.nextafter, "copysign": ew_extras.copysign, "fmax": ew_extras.fmax,
+    "fmin": ew_extras.fmin, "heaviside": ew_extras.heaviside, "nan_to_num": ew_extras.nan_to_num,
+    "deg2rad": ew_extras.deg2rad, "rad2deg": ew_extras.rad2deg, "float_power": ew_extras.float_power,
+    "ldexp": ew_extras.ldexp, "sgn": ew_extras.sgn, "positive": ew_extras.positive, "conj": ew_extras.conj,
+    "resolve_conj": ew_extras.resolve_conj, "resolve_neg": ew_extras.resolve_neg,
+    "conj_physical": ew_extras.conj_physical, "isposinf": ew_extras.isposinf, "isneginf": ew_extras.isneginf,
+    "isreal": ew_extras.isreal, "fix": ew_extras.fix, "exp2": special.exp2,
+    "bitwise_left_shift": ew.bitwise_left_shift, "bitwise_right_shift": ew.bitwise_right_shift,
+    "fliplr": shape_extras.fliplr, "flipud": shape_extras.flipud, "rot90": shape_extras.rot90,
+    "ravel": shape_extras.ravel, "tensor_split": shape_extras.tensor_split, "hsplit": shape_extras.hsplit,
+    "vsplit": shape_extras.vsplit, "dsplit": shape_extras.dsplit, "split_with_sizes": shape_extras.split_with_sizes,
+    "kron": shape_extras.kron, "inner": shape_extras.inner, "diagflat": shape_extras.diagflat,
+    "argwhere": shape_extras.argwhere, "diagonal_scatter": shape_extras.diagonal_scatter,
+    "select_scatter": shape_extras.select_scatter, "slice_scatter": shape_extras.slice_scatter,
+    "as_strided_scatter": shape_extras.as_strided_scatter, "sum_to_size": shape_extras.sum_to_size,
+    "swapdims": shape_extras.swapdims, "cummax": scans.cummax, "cummin": scans.cummin,
+    "logcumsumexp": scans.logcumsumexp, "diff": scans.diff, "aminmax": scans.aminmax,
+    "__rdiv__": lambda self, other: ew.div(other, self), "unsafe_chunk": shape.chunk, "unsafe_split": shape.split, "storage_offset": strided.storage_offset,
     "to": _to, "cpu": _cpu, "cuda": _cuda, "float": _converter(dtypes.float32),
     "double": _converter(dtypes.float64), "half": _converter(dtypes.float16),
     "bfloat16": _converter(dtypes.bfloat16), "long": _converter(dtypes.int64), "int": _converter(dtypes.int32),
@@ -249,7 +271,8 @@ IN_PLACE = ["add", "sub", "mul", "div", "pow", "neg", "abs", "exp", "log", "sqrt
             "t", "transpose", "squeeze", "unsqueeze", "scatter_add",
             "clamp_min", "clamp_max", "frac", "addcmul", "addcdiv", "lerp", "hypot", "masked_fill",
             "scatter", "index_add", "index_copy", "index_fill", "tril", "triu", "addmm", "baddbmm", "addbmm",
-            "addmv", "addr", "erfc", "erfinv", "lgamma", "digamma", "i0", "sinc", "xlogy", "logit"]
+            "addmv", "addr", "asinh", "acosh", "atanh", "copysign", "fmax", "fmin", "nan_to_num", "deg2rad",
+            "rad2deg", "float_power", "ldexp", "sgn", "gcd", "lcm", "erfc", "erfinv", "lgamma", "digamma", "i0", "sinc", "xlogy", "logit"]
 
 AUGMENTED = {"__iadd__": "add_", "__isub__": "sub_", "__imul__": "mul_", "__itruediv__": "div_",
              "__ipow__": "pow_", "__imod__": "remainder_", "__ifloordiv__": "floor_divide_",

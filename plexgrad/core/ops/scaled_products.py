@@ -23,6 +23,8 @@ def _combine(input, product, beta, alpha):
     if broadcast_shapes_or_none(tuple(input._data.shape), shape) != shape:
         raise RuntimeError(f"The expanded size of the input {list(input.shape)} must match the product's size "
                            f"{list(shape)}: input must broadcast to it")
+    if not product._dtype.is_floating_point:  # torch truncates the factors for integer operands
+        alpha, beta = int(alpha), int(beta)
     scaled = product if alpha == 1 else product * alpha
     if beta == 0:  # input is ignored, so nan or inf in it do not reach the result
         return cast(scaled, promote_pair(input, scaled)).clone()

@@ -381,7 +381,8 @@ def cat(tensors, dim=0, *, axis=None):
         if tensor._dtype is not dtype:
             dtype = promote_pair(_Stand(dtype), tensor)
     tensors = [cast(tensor, dtype) for tensor in tensors]
-    reference = next((t for t in tensors if t._data.ndim), tensors[0])
+    # legacy: a 1-d empty tensor joins anything (torch skips it), so it is never the reference
+    reference = next((t for t in tensors if not (t._data.ndim == 1 and t._data.shape[0] == 0)), tensors[0])
     ndim = reference._data.ndim
     dim = wrap_dim(dim, ndim)
     tensors = [t for t in tensors if not (t._data.ndim == 1 and t._data.shape[0] == 0 and ndim > 1)] or tensors

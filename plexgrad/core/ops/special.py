@@ -215,9 +215,8 @@ def log_ndtr(input):
 def logit(input, eps=None):
     """``log(p / (1 - p))``; with ``eps`` the input is first clamped to ``[eps, 1 - eps]``."""
     input = _floating("logit", input)
-    if eps is not None:
-        from .math_extra import clamp
-        input = clamp(input, eps, 1 - eps)
+    if eps is not None:  # torch's order: below eps -> eps, else above 1 - eps -> 1 - eps (eps wins if > 1/2)
+        input = ew.where(input < eps, eps, ew.where(input > 1 - eps, 1 - eps, input))
     return ew.log(input / (1 - input))
 
 
