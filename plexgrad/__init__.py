@@ -71,9 +71,11 @@ from .core.ops.shape_extras import (fliplr, flipud, rot90, ravel, atleast_1d, at
 from .core.ops.scans import (cummax, cummin, logcumsumexp, diff, aminmax, trapezoid, trapz, cumulative_trapezoid, cov,
                              corrcoef, cdist)
 from .core.ops.special import exp2
+from .core.ops.counting import (isin, bincount, histc, quantile, nanquantile, mode, unique_consecutive, combinations,
+                                vdot, renorm, put, masked_scatter)
 from .core.ops.linalg_extras import svd, pinverse, cholesky_solve, cholesky_inverse, triangular_solve
 from .linalg import matrix_rank as _matrix_rank  # noqa: F401
-from . import linalg, special
+from . import linalg, special, fft, signal
 from .linalg import det, slogdet, logdet, inv as inverse
 from .core.legacy import LEGACY_TYPES as _LEGACY_TYPES
 from . import autograd, cuda

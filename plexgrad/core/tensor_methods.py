@@ -11,7 +11,7 @@ from .ops import elementwise as ew, indexing, linalg, linalg_decompositions, lin
 from .ops import math_extra, selection, sorting, statistics
 from .ops import activation
 from .ops import keyword_forms, matrix_shape, scaled_products, special, strided, tiling
-from .ops import elementwise_extras as ew_extras, scans, shape_extras
+from .ops import counting, elementwise_extras as ew_extras, scans, shape_extras
 from .tensor import Tensor
 
 
@@ -249,7 +249,10 @@ METHODS = {
     "as_strided_scatter": shape_extras.as_strided_scatter, "sum_to_size": shape_extras.sum_to_size,
     "swapdims": shape_extras.swapdims, "cummax": scans.cummax, "cummin": scans.cummin,
     "logcumsumexp": scans.logcumsumexp, "diff": scans.diff, "aminmax": scans.aminmax,
-    "__rdiv__": lambda self, other: ew.div(other, self), "unsafe_chunk": shape.chunk, "unsafe_split": shape.split, "storage_offset": strided.storage_offset,
+    "__rdiv__": lambda self, other: ew.div(other, self), "isin": counting.isin, "bincount": counting.bincount,
+    "histc": counting.histc, "quantile": counting.quantile, "nanquantile": counting.nanquantile,
+    "mode": counting.mode, "unique_consecutive": counting.unique_consecutive, "vdot": counting.vdot,
+    "renorm": counting.renorm, "put": counting.put, "masked_scatter": counting.masked_scatter, "unsafe_chunk": shape.chunk, "unsafe_split": shape.split, "storage_offset": strided.storage_offset,
     "to": _to, "cpu": _cpu, "cuda": _cuda, "float": _converter(dtypes.float32),
     "double": _converter(dtypes.float64), "half": _converter(dtypes.float16),
     "bfloat16": _converter(dtypes.bfloat16), "long": _converter(dtypes.int64), "int": _converter(dtypes.int32),

@@ -30,6 +30,13 @@ def _default_rtol(A, atol):
     return float(numpy.finfo(A._dtype.name).eps) * max(rows, columns)
 
 
+def _largest(singular_values):
+    """The largest singular value, kept as a dimension (0 for an empty matrix)."""
+    if singular_values._data.size == 0 or singular_values._data.shape[-1] == 0:
+        return singular_values.sum(-1, keepdim=True)
+    return singular_values.amax(-1, keepdim=True)
+
+
 def _pinv_backward(node, grad):
     (A,) = node.saved_tensors
     pinv_a = node.saved_output()
@@ -53,10 +60,13 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False):
     """The Moore-Penrose pseudo-inverse: singular values at most ``max(atol, rtol * largest)`` count as 0."""
     check_matrix("linalg.pinv", A, square=False)
     from .linalg_decompositions import svd as full_svd
+    if hermitian:  # torch reads only the lower triangle of a hermitian input
+        lower = A.tril()
+        A = lower + lower.tril(-1).mT
 
     def forward():
         u, s, vh = full_svd(A, full_matrices=False)
-        largest = s.amax(-1, keepdim=True) if s._data.shape[-1] else s.sum(-1, keepdim=True)
+        largest = _largest(s)
         relative = _default_rtol(A, atol) if rtol is None else rtol
         cutoff = ew.maximum(largest * relative, 0.0 if atol is None else atol)
         inverse = ew.where(s > cutoff, 1 / ew.where(s > cutoff, s, 1.0), 0.0)
@@ -90,7 +100,7 @@ def lstsq(A, B, rcond=None, *, driver=None):
     solution = pinv(A, rtol=rcond) @ rhs
     from ..factories import zeros
     rows, columns = A._data.shape[-2:]
-    rank = matrix_rank(A, rtol=rcond)
+    rank = matrix_rank(A, rtol=rcond) if driver != "gels" else zeros((0,), dtype=dtypes.int64, device=A._device)
     empty = zeros((0,), dtype=A._dtype, device=A._device)
     residuals = empty
     singular_values = empty
@@ -108,8 +118,11 @@ def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, tol=None):
     from .linalg_decompositions import svdvals
     if tol is not None:
         atol, rtol = tol, 0.0
+    if hermitian:
+        lower = A.tril()
+        A = lower + lower.tril(-1).mT
     s = svdvals(A.detach())
-    largest = s.amax(-1, keepdim=True) if s._data.shape[-1] else s.sum(-1, keepdim=True)
+    largest = _largest(s)
     relative = _default_rtol(A, atol) if rtol is None else rtol
     cutoff = ew.maximum(largest * relative, 0.0 if atol is None else atol)
     return (s > cutoff).sum(-1)
@@ -145,7 +158,8 @@ def cross(input, other, *, dim=-1):
 
 def vander(x, *, N=None):
     """Columns ``x**0, x**1, ..., x**(N-1)`` (increasing powers, as torch.linalg.vander)."""
-    from ..factories import arange
+    if x._data.ndim == 0:
+        x = x.reshape(1)
     count = x._data.shape[-1] if N is None else N
     if count < 0:
         raise RuntimeError(f"N must be non-negative, got {N}")

@@ -180,7 +180,9 @@ def take_along_dim(input, indices, dim=None):
     input_target[dim] = input._data.shape[dim]
     index_target = common.copy()
     index_target[dim] = indices._data.shape[dim]
-    check_index_range("take_along_dim", indices, input._data.shape[dim], dim)
+    extent = input._data.shape[dim]
+    check_index_range("take_along_dim", indices, extent)  # torch wraps negative indices here
+    indices = where(indices < 0, indices + extent, indices)
     return gather_checked(input.expand(tuple(input_target)), dim, indices.expand(tuple(index_target)))
 
 

@@ -26,3 +26,8 @@ from .pooling import *  # noqa: F401,F403
 from .pooling import __all__ as _pooling_all
 
 __all__ += list(_convolution_all) + list(_pooling_all)
+
+from .margin_losses import *  # noqa: F401,F403,E402
+from .margin_losses import __all__ as _margin_losses_all  # noqa: E402
+
+__all__ += list(_margin_losses_all)
