@@ -251,6 +251,8 @@ def index_fill(input, dim, index, value):
     dim = wrap_dim(dim, ndim)
     extent = input._data.shape[dim] if ndim else 1
     check_index_range("index_fill", index, extent)
+    if index._device is not input._device:  # as indexing does: a cpu index serves any device
+        index = indexing._index_tensor(index, input._device)
     # a mask of the selected positions, then where: a repeated index fills once, so a value tensor's
     # gradient counts each filled element once (writing the value once per index would count repeats)
     from ..factories import arange, full
