@@ -151,3 +151,25 @@ def test_a_kernel_the_backend_lacks_is_a_clear_not_implemented_error():
     with dispatch.forced_missing("cpu", ["full"]):
         with pytest.raises(NotImplementedError, match="'full' is not implemented by backend 'numpy'"):
             plexgrad.zeros(3)
+
+
+@pytest.mark.parametrize("path", ["native", "decomposed", "double"])
+def test_relu_gradient_at_nan_zero_and_negative_inputs_matches_torch(device, path):
+    """torch's threshold_backward zeroes the gradient where the output is <= 0, so a NaN output
+    passes its gradient through (plexgrad once zeroed it: `output > 0` is False for NaN)."""
+    torch = pytest.importorskip("torch")
+    values = [float("nan"), 1.5, -1.0, 0.0, -0.0, float("inf"), float("-inf")]
+    expected_input = torch.tensor(values, dtype=torch.float64, requires_grad=True)
+    torch.relu(expected_input).mul(torch.arange(1.0, 8.0, dtype=torch.float64)).sum().backward()
+    x = plexgrad.tensor(values, dtype=plexgrad.float64, device=device, requires_grad=True)
+    weights = plexgrad.arange(1.0, 8.0, dtype=plexgrad.float64, device=device)
+    if path == "double":
+        (gradient,) = plexgrad.autograd.grad((plexgrad.relu(x) * weights).sum(), x, create_graph=True)
+    elif path == "decomposed":
+        with dispatch.forced_decompositions(x.device.type, ["relu_backward"]):
+            (plexgrad.relu(x) * weights).sum().backward()
+        gradient = x.grad
+    else:
+        (plexgrad.relu(x) * weights).sum().backward()
+        gradient = x.grad
+    np.testing.assert_array_equal(to_numpy(gradient), expected_input.grad.numpy())

@@ -77,7 +77,10 @@ def test_clamp_gradient_and_in_place(device):
     check_grad(lambda a, low: pg.clamp(a, min=low), [A34, B34], device)
     x = make([1.0, 2.0, 3.0], device, requires_grad=True)
     pg.clamp(x, 2, 2).sum().backward()
-    assert host(x.grad).tolist() == [0.0, 1.0, 0.0]  # torch: the gradient passes where min <= x <= max
+    torch = pytest.importorskip("torch")
+    expected = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    torch.clamp(expected, 2, 2).sum().backward()  # torch 2.14: none at a bound (2.13 passed it at x == bound)
+    assert host(x.grad).tolist() == expected.grad.tolist()
     y = make([1.0, 5.0, -3.0], device)
     assert y.clamp_(0, 2) is y and host(y).tolist() == [1.0, 2.0, 0.0]
     y.clamp_min_(1.5)

@@ -379,3 +379,38 @@ def test_four_threads_first_use_at_once(device):
                                    env=environment, timeout=120)
         assert completed.returncode == 0, completed.stderr[-3000:]
         assert completed.stdout.startswith("0 failures"), completed.stdout
+
+
+def test_ops_declared_by_one_thread_while_another_fills_tables():
+    """A thread importing a module declares ops while another fills a backend's tables (its first
+    use): the fill works on a snapshot of the declarations (it once raised "dictionary changed size
+    during iteration", about one first use in thirty on jax)."""
+    from plexgrad.core import dispatch
+    from plexgrad.core.op import declare
+    names = [f"_test_concurrent_declaration_{index}" for index in range(300)]
+    failures = []
+    stop = threading.Event()
+
+    def fill():
+        try:
+            while not stop.is_set():
+                dispatch._decomposable(set(), "cpu")
+                dispatch.coverage(set())
+        except Exception as error:  # noqa: BLE001 (the failure under test)
+            failures.append(error)
+
+    filler = threading.Thread(target=fill)
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    filler.start()
+    try:
+        for name in names:
+            declare(name, signature="x")
+    finally:
+        stop.set()
+        filler.join(timeout=60)
+        sys.setswitchinterval(previous)
+        for name in names:
+            dispatch.OPS.pop(name, None)
+    assert not filler.is_alive()
+    assert failures == []

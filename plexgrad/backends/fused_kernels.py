@@ -62,7 +62,7 @@ def _linear_backward(xp, compile=_eager):
 
 def _relu_backward(xp, compile=_eager):
     def relu_backward(grad, output):
-        return grad * (output > 0)
+        return grad * xp.logical_not(output <= 0)  # torch's threshold_backward: a NaN output passes
     return compile(relu_backward)
 
 

@@ -260,7 +260,7 @@ def _decomposable(native_names, device_type=None):
     changed = True
     while changed:
         changed = False
-        for op in OPS.values():
+        for op in list(OPS.values()):  # a snapshot: another thread's import may declare ops meanwhile
             if op.name in runnable or op.decomposition is None or forced.get(op.name) == "missing":
                 continue
             if all(name in runnable for name in op.uses):
@@ -291,9 +291,10 @@ def coverage(native_names):
     """``(native, decomposed, missing)``: sorted op names for a backend whose kernels are
     ``native_names`` (no backend is loaded: this works on declared coverage too)."""
     native_names = set(native_names)
-    native = sorted(name for name in OPS if name in native_names)
+    declared = list(OPS)
+    native = sorted(name for name in declared if name in native_names)
     decomposed = sorted(_decomposable(native_names))
-    missing = sorted(set(OPS) - set(native) - set(decomposed))
+    missing = sorted(set(declared) - set(native) - set(decomposed))
     return native, decomposed, missing
 
 

@@ -18,7 +18,7 @@ import numpy
 
 from .autograd.grad_mode import state as grad_state
 from .op import Rule, cast, record
-from .storage import bump_version
+from .storage import VersionCounter, bump_version
 from .tensor import Tensor, make_tensor
 from .dispatch import backend_for_type, call, native
 from .view_replay import refresh_views, regenerate_views, replay, replay_arrays, scatter_back
@@ -306,13 +306,20 @@ def make_in_place_method(function, name):
 
 def accumulate_into(target, value):
     """``target += value`` without recording (AccumulateGrad); one kernel call on mutable backends."""
-    device_type = target._device.type
-    backend = backend_for_type(device_type)
-    add_into = _updates().add_in_place.natives.get(device_type)  # dispatch filled it with the backend
-    if (add_into is not None and target._dtype is value._dtype and target._data.shape == value._data.shape
-            and backend.owned(target._data) is target._data and value._device is target._device):
-        add_into(target._data, value._data)
-        bump_version(target)
+    device = target._device
+    natives = _ADD_NATIVES
+    if natives is None:
+        natives = _add_natives()
+    add_into = natives.get(device.type)  # dispatch filled it with the backend (None: decomposed)
+    data = target._data
+    if (add_into is not None and value._device is device and target._dtype is value._dtype
+            and data.shape == value._data.shape and backend_for_type(device.type).owned(data) is data):
+        add_into(data, value._data)
+        counter = target._counter
+        if counter is None:
+            target._counter = VersionCounter(1)
+        else:
+            counter.value += 1
         return
     previous = grad_state.enabled
     grad_state.enabled = False
@@ -391,3 +398,10 @@ def _updates():
 
 
 _UPDATES = None
+_ADD_NATIVES = None  # add_'s table of native kernels (the op's own dict, which dispatch fills in place)
+
+
+def _add_natives():
+    global _ADD_NATIVES
+    _ADD_NATIVES = _updates().add_in_place.natives
+    return _ADD_NATIVES

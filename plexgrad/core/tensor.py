@@ -194,7 +194,10 @@ class Tensor:
         ``gradient`` is required when self is not a scalar (the vector in the
         vector-Jacobian product).
         """
-        _autograd_api.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        if gradient is None and retain_graph is None and inputs is None and create_graph is False:
+            _autograd_api.backward_scalar(self)
+        else:
+            _autograd_api.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def detach(self):
         """A tensor sharing this one's storage and version counter, cut from the graph."""

@@ -36,6 +36,7 @@ from .storage import shared_counter
 from .tensor import make_tensor
 
 IMMUTABLE_TYPES = set()
+MUTABLE_TYPES = set()  # known answers both ways: make_view asks for every view made
 
 # how a differentiable view was made (torch's CreationMeta): in-place writes through a view
 # made under no_grad, or through one of several views one function returned, are refused
@@ -67,6 +68,7 @@ def is_immutable(device):
     if not backend.mutable:
         IMMUTABLE_TYPES.add(device_type)
         return True
+    MUTABLE_TYPES.add(device_type)
     return False
 
 
@@ -119,8 +121,9 @@ def make_view(source, data, step, creation=DEFAULT):
     # jax views re-derive their arrays after every write; under autograd every view may need its
     # history regenerated (or refuse use), so it is tracked too (numpy views of tensors that do not
     # require grad, made under no_grad, are not)
-    if recording or result._requires_grad or source._device.type in IMMUTABLE_TYPES or \
-            is_immutable(source._device):
+    device_type = source._device.type
+    if recording or result._requires_grad or device_type in IMMUTABLE_TYPES or (
+            device_type not in MUTABLE_TYPES and is_immutable(source._device)):
         register(root, result)
     return result
 

@@ -72,6 +72,8 @@ _add_reduce = numpy.add.reduce
 _multiply_reduce = numpy.multiply.reduce
 _maximum = numpy.maximum
 _add = numpy.add
+_less_equal = numpy.less_equal
+_logical_not = numpy.logical_not
 _ZEROS = {}
 
 
@@ -86,9 +88,23 @@ def fast_relu(x):
     return _maximum(x, zero)
 
 
+def fast_relu_backward(grad, output):
+    """grad, except 0 where output <= 0 (a NaN output passes, as torch's threshold_backward)."""
+    zero = _ZEROS.get(output.dtype)
+    if zero is None:
+        zero = _ZEROS[output.dtype] = output.dtype.type(0)
+    return _multiply(grad, _logical_not(_less_equal(output, zero)))
+
+
 def fast_expand(x, shape):
     """numpy.broadcast_to without its argument handling (a read-only view, as torch's expand)."""
-    if type(x) is not numpy.ndarray or not x.flags.c_contiguous:
+    if type(x) is not numpy.ndarray:
+        return numpy.broadcast_to(x, shape)
+    if not x.ndim:  # a reduction's gradient spread back over its input: every stride is 0
+        result = numpy.ndarray(shape, x.dtype, x, 0, (0,) * len(shape))
+        result.flags.writeable = False
+        return result
+    if not x.flags.c_contiguous:
         return numpy.broadcast_to(x, shape)
     lead = len(shape) - x.ndim
     strides = (0,) * lead + tuple(0 if extent == 1 and target != 1 else stride
@@ -228,8 +244,8 @@ def build_backend():
     kernels["diagonal"] = diagonal
     kernels["index_put_"] = index_put_
     kernels["scatter_add"] = scatter_add
-    kernels.update({"sum": fast_sum, "relu": fast_relu, "expand": fast_expand, "add_": _in_place(numpy.add),
-                    "sub_": _in_place(numpy.subtract), "mul_": _in_place(numpy.multiply),
+    kernels.update({"sum": fast_sum, "relu": fast_relu, "expand": fast_expand, "relu_backward": fast_relu_backward,
+                    "add_": _in_place(numpy.add), "sub_": _in_place(numpy.subtract), "mul_": _in_place(numpy.multiply),
                     "div_": _in_place(numpy.true_divide), "add_scaled_": add_scaled_into,
                     "linear": linear, "cross_entropy_indices": cross_entropy_indices,
                     "move": lambda x, device: x.copy()})  # one host device: a move is a copy

@@ -1,8 +1,8 @@
 """``backward``, ``grad`` and the legacy ``Variable``."""
 
-__all__ = ["backward", "grad", "Variable"]
+__all__ = ["backward", "backward_scalar", "grad", "Variable"]
 
-from ..dispatch import call
+from ..dispatch import call, kernel_for, table_of
 from ..tensor import Tensor, make_tensor
 from .engine import run_backward
 
@@ -62,6 +62,23 @@ def _filled_like(output, value):
     dtype = output._dtype
     device = output._device
     return make_tensor(call(_full[0], device, output._data.shape, value, dtype, device), dtype, device)
+
+
+def backward_scalar(output):
+    """``loss.backward()`` with no arguments, for a 0-d output with history: the call every training
+    step makes, without the argument handling of ``backward`` (anything else goes there)."""
+    if output._grad_fn is None or output._data.ndim != 0:
+        return backward(output)
+    if not _full:
+        from ..ops.creation import full_op
+        _full.append(full_op)
+    dtype = output._dtype
+    device = output._device
+    try:
+        kernel = table_of(_full[0])[device.type]
+    except KeyError:
+        kernel = kernel_for(_full[0], device)
+    run_backward([(output, make_tensor(kernel((), 1, dtype, device), dtype, device))], False, False)
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):

@@ -93,7 +93,8 @@ class Node:
         """Free what backward needed (called after backward without retain_graph)."""
         if self.saved or self.output_data is not None:
             self.saved = FREED
-            self.output_data = None
+            if self.output_data is not None:  # assigning the class default would make a __dict__
+                self.output_data = None
 
     def register_hook(self, hook):
         """Call ``hook(grad_inputs, grad_outputs)`` after this node's backward runs."""

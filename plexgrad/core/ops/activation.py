@@ -133,18 +133,22 @@ def leaky_relu(input, negative_slope=0.01):
     return ew.where(input > 0, input, input * negative_slope)
 
 
+# The negative branch is picked by ``x <= 0`` (not ``not x > 0``), as torch's elu_backward: a NaN
+# takes the identity branch, so its gradient is 1 (times selu's scale), not NaN.
 def elu(input, alpha=1.0):
     """``x`` where ``x > 0``, else ``alpha * (exp(x) - 1)``."""
     _check_tensor("elu", input)
-    negative = ew.where(input > 0, 0.0, input)  # keeps exp finite (and its gradient) on the positive side
-    return ew.where(input > 0, input, negative.expm1() * alpha)
+    negative_side = input <= 0
+    negative = ew.where(negative_side, input, 0.0)  # keeps exp finite (and its gradient) on the positive side
+    return ew.where(negative_side, negative.expm1() * alpha, input)
 
 
 def celu(input, alpha=1.0):
     """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``."""
     _check_tensor("celu", input)
-    negative = ew.where(input > 0, 0.0, input)
-    return ew.where(input > 0, input, (negative / alpha).expm1() * alpha)
+    negative_side = input <= 0
+    negative = ew.where(negative_side, input, 0.0)
+    return ew.where(negative_side, (negative / alpha).expm1() * alpha, input)
 
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -194,15 +198,27 @@ def logsigmoid(input):
     return -softplus(-input)
 
 
+def _hardtanh_backward(node, grad):
+    (input,) = node.saved_tensors
+    min_val, max_val = node.params
+    return (grad * ((input > min_val) & (input < max_val)),)
+
+
+_HARDTANH = Rule("HardtanhBackward0", _hardtanh_backward)
+
+
 def hardtanh(input, min_val=-1.0, max_val=1.0):
-    """``x`` clipped to ``[min_val, max_val]`` (gradient 0 outside the open interval)."""
+    """``x`` clipped to ``[min_val, max_val]``; the gradient passes only inside the open interval
+    (so not at a NaN, which stays NaN), as torch's hardtanh_backward."""
     _check_tensor("hardtanh", input)
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val ({max_val})")
     if not input._dtype.is_floating_point:  # torch keeps the integer dtype: the bounds are truncated to it
         min_val, max_val = int(min_val), int(max_val)
-    clipped = ew.where(input <= min_val, min_val, input)
-    return ew.where(input >= max_val, max_val, clipped)
+    data = _detached(input)
+    clipped = ew.where(data <= min_val, min_val, data)
+    result = ew.where(data >= max_val, max_val, clipped)
+    return _recorded(_HARDTANH, input, result, (min_val, max_val), save_input=True)
 
 
 def relu6(input):
@@ -216,10 +232,22 @@ def hardsigmoid(input):
     return hardtanh(input + 3, 0.0, 6.0) / 6
 
 
+def _hardswish_backward(node, grad):
+    (input,) = node.saved_tensors
+    inside = ew.where(input < 3, grad * (input / 3 + 0.5), grad)
+    return (ew.where(input <= -3, 0.0, inside),)
+
+
+_HARDSWISH = Rule("HardswishBackward0", _hardswish_backward)
+
+
 def hardswish(input):
-    """``x * relu6(x + 3) / 6``."""
+    """``x * relu6(x + 3) / 6``, with torch's gradient: 0 up to -3, ``x / 3 + 0.5`` below 3, else 1
+    (also at inf and NaN, where the product rule would give NaN)."""
     _check_tensor("hardswish", input)
-    return input * (hardtanh(input + 3, 0.0, 6.0) / 6)
+    data = _detached(input)
+    result = data * (hardtanh(data + 3, 0.0, 6.0) / 6)
+    return _recorded(_HARDSWISH, input, result, None, save_input=True)
 
 
 def softsign(input):

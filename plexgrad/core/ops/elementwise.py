@@ -75,7 +75,7 @@ def _relu_backward(node, grad):
         kernel = runnable(_relu_backward_op, device)
         if kernel is not None:
             return (make_tensor(kernel(grad._data, data), grad._dtype, device),)
-    return (grad * (node.saved_output() > 0),)
+    return (grad * (node.saved_output() <= 0).logical_not(),)
 
 
 relu = _op.unary("relu", _relu_backward, save_output=True, doc="max(x, 0).")
@@ -86,7 +86,18 @@ acos = _op.unary("acos", lambda node, grad: (-grad * (1 - _saved_input(node) ** 
 atan = _op.unary("atan", lambda node, grad: (grad / (_saved_input(node) ** 2 + 1),), "float", save_input=True)
 sinh = _op.unary("sinh", lambda node, grad: (grad * _saved_input(node).cosh(),), "float", save_input=True)
 cosh = _op.unary("cosh", lambda node, grad: (grad * _saved_input(node).sinh(),), "float", save_input=True)
-sign = _op.unary("sign", _zero_grad)
+_sign = _op.unary("sign", _zero_grad)
+
+
+def sign(input):
+    """-1, 0 or 1 by the sign of each element; 0 for NaN, as torch (numpy and jax give NaN)."""
+    result = _sign(input)
+    if input._dtype.category == dtypes.FLOATING:
+        result = where(input != input, 0, result)
+    return result
+
+
+sign.op = _sign.op
 floor = _op.unary("floor", _zero_grad)
 ceil = _op.unary("ceil", _zero_grad)
 round_ = _op.unary("round", _zero_grad)
@@ -161,14 +172,20 @@ def _pow_backward(node, grad):
     return _reduce_pair(node, grad_base, grad_exponent)
 
 
-def _selector_backward(pick_first):
+def _selector_backward(loses):
+    """torch's maximum/minimum rule: each operand gets the gradient except where it lost (``loses(a, b)``:
+    a < b for maximum), halved on ties; where a NaN is involved neither lost, so both get it."""
     def backward(node, grad):
         first, second = binary_operands(node)
-        mask = pick_first(first, second)
-        half = (first == second) * 0.5
-        weight_first = mask + half if isinstance(mask, Tensor) else mask
-        grad_first = grad * weight_first if node.edges[0] is not None else None
-        grad_second = grad * (1 - weight_first) if node.edges[1] is not None else None
+        tie = first == second
+        shared = where(tie, grad * 0.5, grad)  # (keeps the gradient's dtype)
+        grad_first = grad_second = None
+        if node.edges[0] is not None:
+            lost = loses(first, second)
+            grad_first = shared * logical_not(lost) if isinstance(lost, Tensor) else (shared * 0 if lost else shared)
+        if node.edges[1] is not None:
+            lost = loses(second, first)
+            grad_second = shared * logical_not(lost) if isinstance(lost, Tensor) else (shared * 0 if lost else shared)
         return _reduce_pair(node, grad_first, grad_second)
     return backward
 
@@ -195,8 +212,8 @@ sub = binary("sub", _sub_backward, doc="a - b with broadcasting.")
 mul = binary("mul", _mul_backward, save_inputs=True, doc="a * b with broadcasting.")
 div = binary("div", _div_backward, "float", save_inputs=True, doc="a / b (true division) with broadcasting.")
 pow = binary("pow", _pow_backward, save_inputs=True, save_output=True, doc="a ** b with broadcasting.")
-maximum = binary("maximum", _selector_backward(lambda a, b: a > b), save_inputs=True)
-minimum = binary("minimum", _selector_backward(lambda a, b: a < b), save_inputs=True)
+maximum = binary("maximum", _selector_backward(lambda a, b: a < b), save_inputs=True)
+minimum = binary("minimum", _selector_backward(lambda a, b: a > b), save_inputs=True)
 atan2 = binary("atan2", _atan2_backward, "float", save_inputs=True)
 remainder = binary("remainder", _remainder_backward, save_inputs=True)
 fmod = binary("fmod", _fmod_backward, save_inputs=True)
@@ -209,11 +226,13 @@ gt = binary("gt", dtype_rule="bool")
 
 
 def _relu_backward_decomposition(device, grad, output):
-    return call(mul.op, device, grad, call(gt.op, device, output, 0))
+    return call(mul.op, device, grad, call(logical_not.op, device, call(le.op, device, output, 0)))
 
 
+# torch's threshold_backward: zero where output <= 0, so a NaN output passes its gradient through
 _relu_backward_op = declare("relu_backward", signature="grad, output", decomposition=_relu_backward_decomposition,
-                            uses=("mul", "gt"), doc="grad where output > 0, else 0 (relu's first-order gradient)")
+                            uses=("mul", "le", "logical_not"),
+                            doc="grad, except 0 where output <= 0 (relu's first-order gradient; NaN passes)")
 ge = binary("ge", dtype_rule="bool")
 logical_and = binary("logical_and", dtype_rule="bool")
 logical_or = binary("logical_or", dtype_rule="bool")

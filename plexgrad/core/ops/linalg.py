@@ -40,20 +40,28 @@ def _shape_error(first, second):
                         f"(full shapes {a} and {b})")
 
 
+_MATMUL_TABLE = table_of(_matmul_op)
+
+
 def matmul(input, other):
     """Matrix product with numpy's rules: 1-d operands are vectors, leading dims broadcast."""
     if (type(input) is Tensor and type(other) is Tensor and input._dtype is other._dtype
-            and input._device is other._device and len(first := input._data.shape) == 2
-            and len(second := other._data.shape) == 2 and first[1] == second[0]):
-        device = input._device  # plain matrices: skip the general checks
+            and input._device is other._device and (first := input._data).ndim == 2
+            and (second := other._data).ndim == 2):
+        device = input._device  # plain matrices: skip the general checks (the kernel checks the sizes)
         try:
-            kernel = table_of(_matmul_op)[device.type]
+            kernel = _MATMUL_TABLE[device.type]
         except KeyError:
             kernel = kernel_for(_matmul_op, device)
-        result = make_tensor(kernel(input._data, other._data), input._dtype, device)
-        if grad_state.enabled and (input._requires_grad or other._requires_grad):
-            record_pair(_matmul_op.rule, input, other, result)
-        return result
+        try:
+            data = kernel(first, second)
+        except Exception:  # mismatched sizes: the general path below names them
+            data = None
+        if data is not None:
+            result = make_tensor(data, input._dtype, device)
+            if (input._requires_grad or other._requires_grad) and grad_state.enabled:
+                record_pair(_matmul_op.rule, input, other, result)
+            return result
     _check("matmul", input, other)
     if input._dtype is not other._dtype:
         dtype = promote_pair(input, other)

@@ -12,7 +12,7 @@ import math
 from .. import dtypes
 from ..tensor import Tensor
 from .composite import check_tensor
-from .elementwise import exp, isinf, log, maximum, sqrt, trunc, where
+from .elementwise import exp, isinf, log, maximum, minimum, sqrt, trunc, where
 
 
 def _check_floating(name, *values):
@@ -30,12 +30,34 @@ def clamp(input, min=None, max=None):
     check_tensor("clamp", input)
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    # torch's gradients differ by overload: two tensor bounds share ties and leave a NaN's gradient to
+    # the input; one tensor bound is maximum/minimum (a NaN gives it to both); a number bound is strict
+    both_tensors = isinstance(min, Tensor) and isinstance(max, Tensor)
     result = input
     if min is not None:
-        result = where(result < min, min, result)
+        result = _clamp_one(result, min, True, both_tensors)
     if max is not None:
-        result = where(result > max, max, result)
+        result = _clamp_one(result, max, False, both_tensors)
     return result
+
+
+def _clamp_one(input, bound, lower, paired):
+    """One side of clamp with torch's gradients.  A tensor bound of a pair gets the gradient where it
+    wins, half of it on ties, and the input the rest (all of it at a NaN, whose value stays NaN); a
+    lone tensor bound is maximum/minimum.  Past a number bound, at it, or at a NaN the input gets none."""
+    if isinstance(bound, Tensor) and not paired:
+        return maximum(input, bound) if lower else minimum(input, bound)
+    if isinstance(bound, Tensor):
+        wins = input < bound if lower else input > bound
+        kept = input
+        if input._dtype.category == dtypes.FLOATING or bound._dtype.category == dtypes.FLOATING:
+            kept = where(input == bound, (input + bound) * 0.5, input)  # the same value, gradient halved
+        return where(wins, bound, kept)
+    values = input.detach() if input._requires_grad else input
+    clamped = where(values < bound, bound, values) if lower else where(values > bound, bound, values)
+    if not input._requires_grad:
+        return clamped
+    return where(input > bound if lower else input < bound, input, clamped)
 
 
 def clip(input, min=None, max=None):

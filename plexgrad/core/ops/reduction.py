@@ -10,7 +10,7 @@ import collections
 from .. import dtypes
 from ..autograd.grad_mode import state as grad_state
 from ..dispatch import table_of
-from ..op import apply, cast, declare, kernel_for, record_unary
+from ..op import Rule, apply, cast, declare, kernel_for, record, record_unary
 from ..shapes import normalize_dims, wrap_dim
 from ..tensor import Tensor, make_tensor
 from .index_checks import check_index_range
@@ -206,6 +206,19 @@ def argmin(input, dim=None, keepdim=False):
     return apply(_argmin_op, (input,), (dim, keepdim))
 
 
+def _evenly_distributed_backward(node, grad):
+    """max()/min() of all elements, as torch: the gradient is shared by the elements equal to the
+    result, or by the NaNs when the result is NaN (amax/amin give NaN everywhere then, as torch)."""
+    (input,) = node.saved_tensors
+    result = node.saved_output()
+    mask = where(result != result, input != input, input == result)
+    return (grad * mask / mask.sum(),)
+
+
+_MAX_ALL = Rule("MaxBackward1", _evenly_distributed_backward)
+_MIN_ALL = Rule("MinBackward1", _evenly_distributed_backward)
+
+
 def _max_or_min(extreme, arg, input, dim, keepdim, other, name):
     if isinstance(dim, Tensor) and other is None:
         other, dim = dim, None
@@ -213,7 +226,14 @@ def _max_or_min(extreme, arg, input, dim, keepdim, other, name):
         from . import elementwise
         return (elementwise.maximum if name == "max" else elementwise.minimum)(input, other)
     if dim is None:
-        return extreme(input)
+        if not (input._requires_grad and grad_state.enabled):
+            return extreme(input)
+        grad_state.enabled = False
+        try:
+            result = extreme(input)
+        finally:
+            grad_state.enabled = True
+        return record(_MAX_ALL if name == "max" else _MIN_ALL, (input,), result, (input,), None, save_output=True)
     dim = wrap_dim(dim, input._data.ndim)
     if input._data.ndim == 0:  # torch: the value itself and index 0
         from ..factories import zeros

@@ -133,9 +133,9 @@ def logsigmoid(input):
 
 
 def threshold(input, threshold, value, inplace=False):
-    """``x`` where ``x > threshold``, else ``value``."""
+    """``x`` where ``x > threshold``, else ``value`` (a NaN stays NaN, as in torch)."""
     def apply(tensor, limit, replacement):
-        return ew.where(tensor > limit, tensor, replacement)
+        return ew.where(tensor <= limit, replacement, tensor)
     return _maybe_in_place(apply, input, inplace, threshold, value)
 
 
