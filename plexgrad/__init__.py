@@ -49,7 +49,33 @@ from .core.ops.einsum import einsum
 from .core.ops.convolution import conv1d, conv2d, conv_transpose1d, conv_transpose2d
 from .core.ops.pooling import max_pool1d, max_pool2d, avg_pool1d, adaptive_avg_pool1d
 from .core.ops.activation import softmax, log_softmax, logsumexp, erf
-from . import linalg
+from .core.ops.matrix_shape import tril, triu, diag, diag_embed, trace
+from .core.ops.tiling import roll, tile, repeat_interleave, meshgrid
+from .core.ops.scaled_products import addmm, baddbmm, addbmm, addmv, addr
+from .core.ops.strided import select, as_strided
+from .core.ops.keyword_forms import add, sub, div, round, floor_divide, remainder
+from .core.memory_format import memory_format, contiguous_format, channels_last, channels_last_3d, preserve_format
+from .core.ops.shape import diagonal
+from .core.ops.special import erfc, erfinv, lgamma, digamma, polygamma, i0, sinc, xlogy, logit
+from .core.ops.special import multigammaln as mvlgamma
+from .core.ops.elementwise import bitwise_left_shift, bitwise_right_shift
+from .core.ops.elementwise_extras import (asinh, acosh, atanh, signbit, gcd, lcm, nextafter, copysign, fmax, fmin,
+                                          heaviside, nan_to_num, deg2rad, rad2deg, float_power, ldexp, sgn, positive,
+                                          conj, resolve_conj, resolve_neg, conj_physical, isposinf, isneginf, isreal,
+                                          rsub, fix)
+from .core.ops.shape_extras import (fliplr, flipud, rot90, ravel, atleast_1d, atleast_2d, atleast_3d, column_stack,
+                                    dstack, tensor_split, hsplit, vsplit, dsplit, split_with_sizes, broadcast_tensors,
+                                    broadcast_shapes, block_diag, cartesian_prod, kron, inner, tensordot, diagflat,
+                                    triu_indices, tril_indices, argwhere, diagonal_scatter, select_scatter,
+                                    slice_scatter, as_strided_scatter, swapdims, COPY_VARIANTS as _COPY_VARIANTS)
+from .core.ops.scans import (cummax, cummin, logcumsumexp, diff, aminmax, trapezoid, trapz, cumulative_trapezoid, cov,
+                             corrcoef, cdist)
+from .core.ops.special import exp2
+from .core.ops.counting import (isin, bincount, histc, quantile, nanquantile, mode, unique_consecutive, combinations,
+                                vdot, renorm, put, masked_scatter)
+from .core.ops.linalg_extras import svd, pinverse, cholesky_solve, cholesky_inverse, triangular_solve
+from .linalg import matrix_rank as _matrix_rank  # noqa: F401
+from . import linalg, special, fft, signal
 from .linalg import det, slogdet, logdet, inv as inverse
 from .core.legacy import LEGACY_TYPES as _LEGACY_TYPES
 from . import autograd, cuda
@@ -76,10 +102,20 @@ def __dir__():
     return sorted(set(globals()) | set(_ON_FIRST_USE))
 
 negative = neg
+arcsinh = asinh
+arccosh = acosh
+arctanh = atanh
+arcsin = asin
+arccos = acos
+arctan = atan
+clip = clip
+unsafe_chunk = chunk
+unsafe_split = split
+globals().update(_COPY_VARIANTS)
 subtract = sub
 multiply = mul
 divide = div
-true_divide = div
+true_divide = _core.ops.elementwise.div
 greater = gt
 less = lt
 absolute = abs

@@ -1053,6 +1053,74 @@ def in_place_on_parameter_with_grad_raises(lib, device):
     return p
 
 
+# ---- unfold, as_strided, select, narrow: strided views -----------------------------------------
+
+@case
+def unfold_write_reaches_base(lib, device):
+    x = _arange(lib, 8, device)
+    windows = x.unfold(0, 2, 3)
+    windows[1].fill_(-1)
+    windows[:, 0].mul_(10)
+    return x, windows, x._version, list(windows.stride()), windows.storage_offset()
+
+
+@case
+def unfold_of_a_matrix_sees_later_base_writes(lib, device):
+    x = _arange(lib, 12, device).reshape(3, 4)
+    windows = x.unfold(1, 3, 1)
+    x[1].zero_()
+    return windows, list(windows.shape), list(windows.stride())
+
+
+@case
+def unfold_overlapping_windows_backward_accumulates(lib, device):
+    x = lib.tensor([1.0, 2.0, 3.0, 4.0, 5.0], device=device, requires_grad=True)
+    windows = x.unfold(0, 3, 1)
+    (windows * windows).sum().backward()
+    return x.grad, windows
+
+
+@case
+def unfold_of_non_leaf_written_in_place_backward(lib, device):
+    x = lib.tensor([1.0, 2.0, 3.0, 4.0], device=device, requires_grad=True)
+    y = x * 2
+    windows = y.unfold(0, 2, 2)
+    windows[0].mul_(lib.tensor([3.0, 5.0], device=device))
+    (y * y).sum().backward()
+    return x.grad, y, windows
+
+
+@case
+def as_strided_write_reaches_base(lib, device):
+    x = _arange(lib, 9, device)
+    view = x.as_strided((2, 2), (3, 1), 1)
+    view.fill_(0)
+    return x, view, list(view.stride()), view.storage_offset()
+
+
+@case
+def as_strided_of_a_view_addresses_the_storage(lib, device):
+    x = _arange(lib, 10, device)
+    tail = x[4:]
+    return tail.as_strided((2, 2), (1, 2)), tail.as_strided((3,), (2,), 0), tail.storage_offset()
+
+
+@case
+def as_strided_overlapping_backward_accumulates(lib, device):
+    x = lib.tensor([1.0, 2.0, 3.0, 4.0], device=device, requires_grad=True)
+    view = x.as_strided((3, 2), (1, 1))
+    (view * lib.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], device=device)).sum().backward()
+    return x.grad, view
+
+
+@case
+def select_and_narrow_write_reach_base(lib, device):
+    x = _arange(lib, 12, device).reshape(3, 4)
+    x.select(1, -1).fill_(100)
+    x.narrow(0, 1, 2).mul_(2)
+    return x, x.select(0, 2), x.narrow(1, 1, 2), x._version
+
+
 # ---- diagonal and index_put_ -------------------------------------------------------------------
 
 @case
@@ -1298,3 +1366,15 @@ def test_to_another_device_of_a_view_copies_only_the_view(device):
     moved.fill_(0)
     assert base.tolist() == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
     assert moved.tolist() == [0.0, 0.0, 0.0]
+
+
+def test_in_place_write_through_overlapping_unfold_windows_is_refused(device):
+    """torch runs ``x.unfold(0, 3, 1).add_(1)`` and each element gains as many ones as windows hold it
+    (its kernel's visiting order decides); plexgrad refuses, as torch does for expanded views, so no
+    engine gives an order-dependent answer (read-only windows on numpy, flat positions on jax)."""
+    x = plexgrad.arange(6.0, device=device)
+    with pytest.raises(RuntimeError, match="refers to a single memory location"):
+        x.unfold(0, 3, 1).add_(1)
+    assert x.tolist() == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
+    x.unfold(0, 2, 2).add_(1)  # disjoint windows write as usual
+    assert x.tolist() == [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]

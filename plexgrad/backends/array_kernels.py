@@ -16,13 +16,15 @@ ELEMENTWISE = {
     "ceil": "ceil", "round": "round", "trunc": "trunc", "log1p": "log1p", "expm1": "expm1",
     "log2": "log2", "log10": "log10", "logical_not": "logical_not", "bitwise_not": "invert",
     "isnan": "isnan", "isinf": "isinf", "isfinite": "isfinite", "square": "square",
-    "add": "add", "sub": "subtract", "mul": "multiply", "div": "true_divide", "pow": "power",
+    "add": "add", "sub": "subtract", "mul": "multiply", "div": "true_divide",
     "maximum": "maximum", "minimum": "minimum", "atan2": "arctan2", "remainder": "remainder",
     "fmod": "fmod", "floor_divide": "floor_divide", "eq": "equal", "ne": "not_equal",
     "lt": "less", "le": "less_equal", "gt": "greater", "ge": "greater_equal",
     "logical_and": "logical_and", "logical_or": "logical_or", "logical_xor": "logical_xor",
     "bitwise_and": "bitwise_and", "bitwise_or": "bitwise_or", "bitwise_xor": "bitwise_xor",
     "bitwise_left_shift": "left_shift", "bitwise_right_shift": "right_shift",
+    "asinh": "arcsinh", "acosh": "arccosh", "atanh": "arctanh", "signbit": "signbit", "gcd": "gcd", "lcm": "lcm",
+    "nextafter": "nextafter",
 }
 
 
@@ -61,6 +63,29 @@ def _rsqrt(xp):
 
 def _where(xp):
     return xp.where
+
+
+def _power(xp):
+    power, where = xp.power, xp.where
+
+    def integer_power(x, y):
+        if isinstance(y, int) and y < 0:  # torch refuses a negative Python exponent (a tensor one gives 0s)
+            raise ValueError("Integers to negative integer powers are not allowed.")
+        # torch: an integer to a negative power is 1 for 1, +-1 for -1 and 0 otherwise (numpy raises,
+        # jax returns garbage)
+        negative = y < 0
+        result = power(x, where(negative, 0, y))
+        odd = y % 2 != 0
+        special = where(x == 1, 1, where(x == -1, where(odd, -1, 1), 0))
+        return where(negative, special, result).astype(result.dtype)
+
+    def pow(x, y):
+        kind = getattr(x, "dtype", None)
+        kind = (kind if kind is not None else y.dtype).kind
+        if kind == "i" or kind == "u":
+            return integer_power(x, y)
+        return power(x, y)
+    return pow
 
 
 def _reduction(name):
@@ -157,7 +182,7 @@ def _copy(xp):
 
 
 BUILDERS = {
-    "relu": _relu, "sigmoid": _sigmoid, "reciprocal": _reciprocal, "rsqrt": _rsqrt, "where": _where,
+    "pow": _power, "relu": _relu, "sigmoid": _sigmoid, "reciprocal": _reciprocal, "rsqrt": _rsqrt, "where": _where,
     "sum": _reduction("sum"), "prod": _reduction("prod"), "amax": _reduction("max"),
     "amin": _reduction("min"), "all": _reduction("all"), "any": _reduction("any"),
     "argmax": _arg_reduction("argmax"), "argmin": _arg_reduction("argmin"),
@@ -311,10 +336,11 @@ BUILDERS.update({
 })
 OP_NAMES = frozenset(ELEMENTWISE) | frozenset(BUILDERS) | {"cast", "full", "view_dtype", "diagonal"}
 
-from .special_kernels import build_erf  # noqa: E402
+from .special_kernels import SPECIAL_BUILDERS, build_erf  # noqa: E402
 
 BUILDERS["erf"] = build_erf
-OP_NAMES = OP_NAMES | {"erf"}
+BUILDERS.update(SPECIAL_BUILDERS)
+OP_NAMES = OP_NAMES | {"erf"} | frozenset(SPECIAL_BUILDERS)
 
 # ---- convolution and pooling (written in window_kernels.py) ----
 from .window_kernels import WINDOW_OP_NAMES, build_window_kernels  # noqa: E402
@@ -335,3 +361,60 @@ from .fused_kernels import FUSED_BUILDERS  # noqa: E402
 
 BUILDERS.update(FUSED_BUILDERS)
 OP_NAMES = OP_NAMES | frozenset(FUSED_BUILDERS)
+
+# ---- strided views (unfold, as_strided): real views of the same memory on numpy and cupy ----
+
+
+def _stride_tricks(xp):
+    # numpy and cupy have stride_tricks; jax.numpy has none (the jax backend overrides both kernels)
+    return getattr(getattr(xp, "lib", None), "stride_tricks", None)
+
+
+def _writeable(x):
+    flags = getattr(x, "flags", None)
+    return True if flags is None else bool(getattr(flags, "writeable", True))
+
+
+def overlapping_layout(size, stride):
+    """True when two elements of a strided layout share one position (computed from the shape alone)."""
+    import numpy
+    offsets = numpy.zeros((), dtype=numpy.int64)
+    for extent, step in zip(size, stride):
+        offsets = numpy.add.outer(offsets, numpy.arange(extent, dtype=numpy.int64) * step)
+    flat = offsets.reshape(-1)
+    return numpy.unique(flat).size != flat.size
+
+
+def _strided_view(xp, tricks):
+    if xp.__name__ == "numpy":  # numpy marks overlapping windows read-only, so writes through them are refused
+        def view(x, shape, strides, overlapping):
+            return tricks.as_strided(x, shape, strides, writeable=not overlapping and _writeable(x))
+    else:  # cupy's as_strided has no writeable flag
+        def view(x, shape, strides, overlapping):
+            return tricks.as_strided(x, shape, strides)
+    return view
+
+
+def _unfold(xp):
+    view = _strided_view(xp, _stride_tricks(xp))
+
+    def unfold(x, dim, size, step):
+        count = (x.shape[dim] - size) // step + 1
+        shape = x.shape[:dim] + (count,) + x.shape[dim + 1:] + (size,)
+        strides = x.strides[:dim] + (x.strides[dim] * step,) + x.strides[dim + 1:] + (x.strides[dim],)
+        # overlapping windows are read-only: a write through them is refused (as torch), not half-done
+        return view(x, shape, strides, step < size and count > 1)
+    return unfold
+
+
+def _as_strided(xp):
+    view = _strided_view(xp, _stride_tricks(xp))
+
+    def strided(x, size, stride, offset):  # x is 1-d and contiguous (the core flattens the storage first)
+        itemsize = x.itemsize
+        return view(x[offset:], size, tuple(step * itemsize for step in stride), overlapping_layout(size, stride))
+    return strided
+
+
+BUILDERS.update({"unfold": _unfold, "as_strided": _as_strided})
+OP_NAMES = OP_NAMES | {"unfold", "as_strided"}

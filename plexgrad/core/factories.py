@@ -75,6 +75,25 @@ def _contains_float_tensor(data):
     return None
 
 
+def _check_integer_overflow(host, dtype):
+    """Python ints that do not fit: torch raises where numpy would wrap them (2**63 becomes uint64, then
+    -2**63 in int64) or keep Python objects."""
+    if dtype is not None and dtype.is_floating_point:
+        return
+    kind = host.dtype.kind
+    if kind == "O" and any(isinstance(item, int) and not isinstance(item, bool) and not
+                           -2 ** 63 <= item < 2 ** 63 for item in host.reshape(-1)):
+        raise ValueError("Overflow when unpacking long long: a Python int does not fit in int64")
+    if kind == "u" and host.dtype.itemsize == 8 and host.size and int(host.max()) >= 2 ** 63:
+        raise ValueError(f"Overflow when unpacking long long: {int(host.max())} does not fit in int64")
+    if dtype is not None and kind in "iu" and dtype.category == dtypes.INTEGER and host.size and dtype.name != "bool":
+        limits = numpy.iinfo(dtype.name)
+        low, high = int(host.min()), int(host.max())
+        if low < limits.min or high > limits.max:
+            bad = high if high > limits.max else low
+            raise RuntimeError(f"value cannot be converted to type {dtype.name} without overflow: {bad}")
+
+
 def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """A new tensor holding a copy of ``data`` (a number, nested lists/tuples, a numpy array or a tensor).
 
@@ -94,6 +113,8 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
     except ValueError:
         raise ValueError(f"{_ragged_description(data)}; nested lists must be rectangular (every row the same "
                          "length)") from None
+    if not isinstance(data, (numpy.ndarray, numpy.generic)):
+        _check_integer_overflow(host, dtype)
     if host.dtype == object:
         raise TypeError(f"could not infer the dtype of {type(data).__name__} {data!r:.60}; data must be numbers, "
                         "(nested) lists of numbers, numpy arrays or tensors")

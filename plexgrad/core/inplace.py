@@ -102,9 +102,20 @@ def _writable(array):
     no element of it may be reached twice (a stride 0 over more than one element)."""
     if any(stride == 0 and extent > 1 for extent, stride in zip(array.shape, array.strides)):
         raise RuntimeError(_OVERLAP_MESSAGE)
+    if _overlaps_itself(array):  # overlapping windows (unfold with step < size, as_strided)
+        raise RuntimeError(_OVERLAP_MESSAGE)
     interface = dict(array.__array_interface__)
     interface["data"] = (interface["data"][0], False)
     return numpy.asarray(_ArrayInterface(interface, array))
+
+
+def _overlaps_itself(array):
+    """True when two elements of the strided ``array`` share one memory location."""
+    offsets = numpy.zeros((), dtype=numpy.int64)
+    for extent, stride in zip(array.shape, array.strides):
+        offsets = numpy.add.outer(offsets, numpy.arange(extent, dtype=numpy.int64) * stride)
+    flat = offsets.reshape(-1)
+    return numpy.unique(flat).size != flat.size
 
 
 class _ArrayInterface:

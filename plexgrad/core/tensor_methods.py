@@ -10,6 +10,8 @@ from .op import cast
 from .ops import elementwise as ew, indexing, linalg, linalg_decompositions, linalg_solvers, reduction, shape
 from .ops import math_extra, selection, sorting, statistics
 from .ops import activation
+from .ops import keyword_forms, matrix_shape, scaled_products, special, strided, tiling
+from .ops import counting, elementwise_extras as ew_extras, scans, shape_extras
 from .tensor import Tensor
 
 
@@ -25,7 +27,7 @@ def parse_to_arguments(args, kwargs):
     target_dtype = kwargs.pop("dtype", None)
     copy = kwargs.pop("copy", False)
     kwargs.pop("non_blocking", None)
-    kwargs.pop("memory_format", None)
+    memory_format = kwargs.pop("memory_format", None)
     if kwargs:
         raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
     for argument in args:
@@ -44,11 +46,17 @@ def parse_to_arguments(args, kwargs):
             raise TypeError(f"to() received an invalid argument {argument!r}: expected a device, dtype or tensor")
     if target_dtype is not None:
         target_dtype = dtypes.as_dtype(target_dtype)
+    if memory_format is not None:
+        from .memory_format import check_memory_format
+        check_memory_format(None, memory_format, "to")
     return target_device, target_dtype, copy
 
 
 def _to(self, *args, **kwargs):
     """``to(device)``, ``to(dtype)``, ``to(device, dtype)``, ``to(other)``; copies only when needed."""
+    if "memory_format" in kwargs:
+        from .memory_format import check_memory_format
+        check_memory_format(self, kwargs["memory_format"], "to")
     target_device, target_dtype, copy = parse_to_arguments(args, kwargs)
     result = self
     if target_device is not None:
@@ -91,21 +99,16 @@ def _legacy_alpha(name, other, legacy, alpha):
     return legacy[0], other
 
 
-def _is_one(alpha):
-    # a compiled step feeds lr as a 0-d tensor (plexgrad.compile): never read its value
-    return not isinstance(alpha, Tensor) and alpha == 1
-
-
 def _add(self, other, *legacy, alpha=1):
     if legacy:
         other, alpha = _legacy_alpha("add", other, legacy, alpha)
-    return ew.add(self, other if _is_one(alpha) else other * alpha)
+    return keyword_forms.add(self, other, alpha=alpha)
 
 
 def _sub(self, other, *legacy, alpha=1):
     if legacy:
         other, alpha = _legacy_alpha("sub", other, legacy, alpha)
-    return ew.sub(self, other if _is_one(alpha) else other * alpha)
+    return keyword_forms.sub(self, other, alpha=alpha)
 
 
 def _new_factory(function):
@@ -150,7 +153,7 @@ def _pow_reflected(self, other):
 
 
 def _floordiv(a, b):
-    return ew.floor_divide(a, b)
+    return keyword_forms.floor_divide(a, b)
 
 
 def _size_alias(self):
@@ -162,22 +165,23 @@ METHODS = {
     "__mul__": ew.mul, "__rmul__": _reverse(ew.mul), "__truediv__": ew.div, "__rtruediv__": _reverse(ew.div),
     "__pow__": ew.pow, "__rpow__": _pow_reflected, "__matmul__": linalg.matmul,
     "__rmatmul__": _reverse(linalg.matmul), "__floordiv__": _floordiv, "__rfloordiv__": _reverse(_floordiv),
-    "__mod__": ew.remainder, "__rmod__": _reverse(ew.remainder), "__neg__": ew.neg, "__abs__": ew.abs,
+    "__mod__": keyword_forms.remainder, "__rmod__": _reverse(keyword_forms.remainder), "__neg__": ew.neg, "__abs__": ew.abs,
     "__pos__": lambda self: self, "__invert__": lambda self: ew.logical_not(self) if self._dtype is dtypes.bool
     else ew.bitwise_not(self),
     "__eq__": ew.eq, "__ne__": ew.ne, "__lt__": ew.lt, "__le__": ew.le, "__gt__": ew.gt, "__ge__": ew.ge,
     "__getitem__": indexing.getitem, "__setitem__": indexing.setitem,
-    "add": _add, "sub": _sub, "subtract": _sub, "mul": ew.mul, "multiply": ew.mul, "div": ew.div,
-    "divide": ew.div, "true_divide": ew.div, "pow": ew.pow, "matmul": linalg.matmul, "mm": linalg.mm,
+    "add": _add, "sub": _sub, "subtract": _sub, "mul": ew.mul, "multiply": ew.mul, "div": keyword_forms.div,
+    "divide": keyword_forms.div, "true_divide": ew.div, "pow": ew.pow, "matmul": linalg.matmul, "mm": linalg.mm,
     "bmm": linalg.bmm, "mv": linalg.mv, "dot": linalg.dot, "outer": linalg.outer,
     "neg": ew.neg, "negative": ew.neg, "abs": ew.abs, "exp": ew.exp, "log": ew.log, "sqrt": ew.sqrt,
     "rsqrt": ew.rsqrt, "sin": ew.sin, "cos": ew.cos, "tan": ew.tan, "tanh": ew.tanh, "sigmoid": ew.sigmoid,
     "relu": ew.relu, "asin": ew.asin, "acos": ew.acos, "atan": ew.atan, "sinh": ew.sinh, "cosh": ew.cosh,
-    "sign": ew.sign, "floor": ew.floor, "ceil": ew.ceil, "round": ew.round, "trunc": ew.trunc,
+    "sign": ew.sign, "floor": ew.floor, "ceil": ew.ceil, "round": keyword_forms.round, "trunc": ew.trunc,
     "log1p": ew.log1p, "expm1": ew.expm1, "log2": ew.log2, "log10": ew.log10, "reciprocal": ew.reciprocal,
     "square": ew.square, "logical_not": ew.logical_not, "bitwise_not": ew.bitwise_not, "isnan": ew.isnan,
     "isinf": ew.isinf, "isfinite": ew.isfinite, "maximum": ew.maximum, "minimum": ew.minimum,
-    "atan2": ew.atan2, "remainder": ew.remainder, "fmod": ew.fmod, "floor_divide": ew.floor_divide,
+    "atan2": ew.atan2, "remainder": keyword_forms.remainder, "fmod": ew.fmod,
+    "floor_divide": keyword_forms.floor_divide,
     "eq": ew.eq, "ne": ew.ne, "lt": ew.lt, "le": ew.le, "gt": ew.gt, "ge": ew.ge, "greater": ew.gt,
     "less": ew.lt, "logical_and": ew.logical_and, "logical_or": ew.logical_or, "logical_xor": ew.logical_xor,
     "bitwise_and": ew.bitwise_and, "bitwise_or": ew.bitwise_or, "bitwise_xor": ew.bitwise_xor,
@@ -216,6 +220,39 @@ METHODS = {
     "index_put_": lambda self, indices, values, accumulate=False: in_place(
         indexing.index_put, self, tuple(indices), values, accumulate),
     "diagonal": shape.diagonal,
+    "tril": matrix_shape.tril, "triu": matrix_shape.triu, "diag": matrix_shape.diag,
+    "diag_embed": matrix_shape.diag_embed, "trace": matrix_shape.trace, "roll": tiling.roll, "tile": tiling.tile,
+    "repeat_interleave": tiling.repeat_interleave, "addmm": scaled_products.addmm,
+    "baddbmm": scaled_products.baddbmm, "addbmm": scaled_products.addbmm, "addmv": scaled_products.addmv,
+    "addr": scaled_products.addr, "select": strided.select, "unfold": strided.unfold,
+    "as_strided": strided.as_strided, "erfc": special.erfc, "erfinv": special.erfinv, "lgamma": special.lgamma,
+    "digamma": special.digamma, "polygamma": lambda self, n: special.polygamma(n, self), "i0": special.i0,
+    "sinc": special.sinc, "xlogy": special.xlogy, "logit": special.logit,
+    "mvlgamma": lambda self, p: special.multigammaln(self, p),
+    "asinh": ew_extras.asinh, "acosh": ew_extras.acosh, "atanh": ew_extras.atanh, "arcsinh": ew_extras.asinh,
+    "arccosh": ew_extras.acosh, "arctanh": ew_extras.atanh, "arcsin": ew.asin, "arccos": ew.acos, "arctan": ew.atan,
+    "arctan2": ew.atan2, "signbit": ew_extras.signbit, "gcd": ew_extras.gcd, "lcm": ew_extras.lcm,
+    "nextafter": ew_extras.nextafter, "copysign": ew_extras.copysign, "fmax": ew_extras.fmax,
+    "fmin": ew_extras.fmin, "heaviside": ew_extras.heaviside, "nan_to_num": ew_extras.nan_to_num,
+    "deg2rad": ew_extras.deg2rad, "rad2deg": ew_extras.rad2deg, "float_power": ew_extras.float_power,
+    "ldexp": ew_extras.ldexp, "sgn": ew_extras.sgn, "positive": ew_extras.positive, "conj": ew_extras.conj,
+    "resolve_conj": ew_extras.resolve_conj, "resolve_neg": ew_extras.resolve_neg,
+    "conj_physical": ew_extras.conj_physical, "isposinf": ew_extras.isposinf, "isneginf": ew_extras.isneginf,
+    "isreal": ew_extras.isreal, "fix": ew_extras.fix, "exp2": special.exp2,
+    "bitwise_left_shift": ew.bitwise_left_shift, "bitwise_right_shift": ew.bitwise_right_shift,
+    "fliplr": shape_extras.fliplr, "flipud": shape_extras.flipud, "rot90": shape_extras.rot90,
+    "ravel": shape_extras.ravel, "tensor_split": shape_extras.tensor_split, "hsplit": shape_extras.hsplit,
+    "vsplit": shape_extras.vsplit, "dsplit": shape_extras.dsplit, "split_with_sizes": shape_extras.split_with_sizes,
+    "kron": shape_extras.kron, "inner": shape_extras.inner, "diagflat": shape_extras.diagflat,
+    "argwhere": shape_extras.argwhere, "diagonal_scatter": shape_extras.diagonal_scatter,
+    "select_scatter": shape_extras.select_scatter, "slice_scatter": shape_extras.slice_scatter,
+    "as_strided_scatter": shape_extras.as_strided_scatter, "sum_to_size": shape_extras.sum_to_size,
+    "swapdims": shape_extras.swapdims, "cummax": scans.cummax, "cummin": scans.cummin,
+    "logcumsumexp": scans.logcumsumexp, "diff": scans.diff, "aminmax": scans.aminmax,
+    "__rdiv__": lambda self, other: ew.div(other, self), "isin": counting.isin, "bincount": counting.bincount,
+    "histc": counting.histc, "quantile": counting.quantile, "nanquantile": counting.nanquantile,
+    "mode": counting.mode, "unique_consecutive": counting.unique_consecutive, "vdot": counting.vdot,
+    "renorm": counting.renorm, "put": counting.put, "masked_scatter": counting.masked_scatter, "unsafe_chunk": shape.chunk, "unsafe_split": shape.split, "storage_offset": strided.storage_offset,
     "to": _to, "cpu": _cpu, "cuda": _cuda, "float": _converter(dtypes.float32),
     "double": _converter(dtypes.float64), "half": _converter(dtypes.float16),
     "bfloat16": _converter(dtypes.bfloat16), "long": _converter(dtypes.int64), "int": _converter(dtypes.int32),
@@ -236,7 +273,9 @@ IN_PLACE = ["add", "sub", "mul", "div", "pow", "neg", "abs", "exp", "log", "sqrt
             "le", "gt", "ge", "clamp", "clip", "subtract", "multiply", "divide", "true_divide", "negative",
             "t", "transpose", "squeeze", "unsqueeze", "scatter_add",
             "clamp_min", "clamp_max", "frac", "addcmul", "addcdiv", "lerp", "hypot", "masked_fill",
-            "scatter", "index_add", "index_copy", "index_fill"]
+            "scatter", "index_add", "index_copy", "index_fill", "tril", "triu", "addmm", "baddbmm", "addbmm",
+            "addmv", "addr", "asinh", "acosh", "atanh", "copysign", "fmax", "fmin", "nan_to_num", "deg2rad",
+            "rad2deg", "float_power", "ldexp", "sgn", "gcd", "lcm", "erfc", "erfinv", "lgamma", "digamma", "i0", "sinc", "xlogy", "logit"]
 
 AUGMENTED = {"__iadd__": "add_", "__isub__": "sub_", "__imul__": "mul_", "__itruediv__": "div_",
              "__ipow__": "pow_", "__imod__": "remainder_", "__ifloordiv__": "floor_divide_",

@@ -1063,5 +1063,258 @@ FUNCTIONAL = [
 
 ENTRIES = UNARY + BINARY + REDUCTIONS + SHAPES + INDEXING + LINALG + CASTS + COMPOSITES + FUNCTIONAL + ALIASES
 
+# ---- issue 11: ops torch users call, each compared with torch itself as the reference -----------
+def torch_reference(function):
+    """A reference that runs ``function`` on torch tensors (the oracle) and returns numpy arrays."""
+    import torch
+
+    def reference(*arrays):
+        # np.array copies and keeps 0-d arrays 0-d (np.ascontiguousarray would make them 1-d)
+        result = function(*[torch.from_numpy(np.array(array, order="C")) for array in arrays])
+        if isinstance(result, (tuple, list)):
+            return tuple(value.numpy() for value in result)
+        return result.numpy()
+    return reference
+
+
+def _both(name, function, *args, **options):
+    """An entry whose plexgrad function and torch reference are the same code (``lib`` is the module)."""
+    import torch
+    return op(name, lambda *values: function(pg, *values), torch_reference(lambda *values: function(torch, *values)),
+              *args, **options)
+
+
+NONZERO_EXTENT = Domain("positive extent", lambda rng, s: rng.uniform(0.2, 2, s), lambda rng, s: rng.integers(1, 4, s))
+
+MATRIX_SHAPES = [
+    _both("tril", lambda lib, x: lib.tril(x), T((3, 4)), dtypes=ANY, gradgrad=True),
+    _both("tril[diagonal=-1, batch]", lambda lib, x: lib.tril(x, -1), T((2, 3, 3))),
+    _both("Tensor.triu[diagonal=1]", lambda lib, x: x.triu(1), T((4, 3)), dtypes=NUMBERS),
+    _both("triu[inf below]", lambda lib, x: lib.triu(x / 0.0), T((2, 2), NONZERO), grad=False),
+    _both("diag[1-d, offset]", lambda lib, x: lib.diag(x, 1), T((3,)), dtypes=NUMBERS, gradgrad=True),
+    _both("diag[1-d, negative offset]", lambda lib, x: lib.diag(x, -2), T((3,))),
+    _both("diag[2-d]", lambda lib, x: lib.diag(x, -1), T((3, 4)), dtypes=NUMBERS),
+    _both("diag_embed", lambda lib, x: lib.diag_embed(x), T((2, 3)), gradgrad=True),
+    _both("diag_embed[offset, dims]", lambda lib, x: lib.diag_embed(x, -1, 0, 2), T((2, 3))),
+    _both("trace", lambda lib, x: lib.trace(x), T((3, 4)), dtypes=NUMBERS, result=LONG_INTS),
+    _both("roll", lambda lib, x: lib.roll(x, (1, -2), (0, 1)), T((3, 4)), dtypes=ANY, gradgrad=True),
+    _both("roll[flattened]", lambda lib, x: lib.roll(x, 5), T((2, 3))),
+    _both("tile", lambda lib, x: lib.tile(x, (2, 1, 2)), T((2, 3)), dtypes=NUMBERS),
+    _both("repeat_interleave[int, dim]", lambda lib, x: lib.repeat_interleave(x, 2, 1), T((2, 3)), dtypes=NUMBERS),
+    _both("repeat_interleave[flattened]", lambda lib, x: x.repeat_interleave(3), T((2, 2))),
+    op("repeat_interleave[counts]", lambda x, c: pg.repeat_interleave(x, c, 0),
+       torch_reference(lambda x, c: __import__("torch").repeat_interleave(x, c, 0)), T((3, 2)),
+       T((3,), index_domain(3), "int64")),
+    _both("meshgrid[ij]", lambda lib, a, b: tuple(lib.meshgrid(a, b, indexing="ij")), T((3,)), T((2,))),
+    _both("meshgrid[xy]", lambda lib, a, b, c: tuple(lib.meshgrid(a, b, c, indexing="xy")), T((3,)), T((2,)),
+          T((2,))),
+    _both("addmm", lambda lib, i, a, b: lib.addmm(i, a, b, beta=0.5, alpha=2), T((2, 4)), T((2, 3)), T((3, 4)),
+          gradgrad=True),
+    _both("addmm[broadcast input]", lambda lib, i, a, b: lib.addmm(i, a, b), T((4,)), T((2, 3)), T((3, 4))),
+    _both("addmm[beta=0 ignores nan]", lambda lib, i, a, b: lib.addmm(i / 0.0 * 0, a, b, beta=0), T((2, 2)),
+          T((2, 3)), T((3, 2)), wrt=(1, 2)),
+    _both("baddbmm", lambda lib, i, a, b: lib.baddbmm(i, a, b, alpha=-1), T((2, 2, 4)), T((2, 2, 3)), T((2, 3, 4))),
+    _both("addbmm", lambda lib, i, a, b: lib.addbmm(i, a, b, beta=2), T((2, 4)), T((3, 2, 3)), T((3, 3, 4))),
+    _both("addmv", lambda lib, i, a, b: lib.addmv(i, a, b), T((2,)), T((2, 3)), T((3,))),
+    _both("addr", lambda lib, i, a, b: lib.addr(i, a, b, alpha=3), T((2, 3)), T((2,)), T((3,))),
+    _both("select", lambda lib, x: lib.select(x, 1, -1), T((2, 3, 2)), dtypes=ANY, gradgrad=True),
+    _both("Tensor.select[dim 0]", lambda lib, x: x.select(0, 1), T((3, 2))),
+    _both("narrow[torch reference]", lambda lib, x: lib.narrow(x, 1, 1, 2), T((2, 4)), dtypes=ANY),
+    _both("Tensor.unfold", lambda lib, x: x.unfold(1, 2, 1), T((2, 4)), dtypes=ANY, gradgrad=True),
+    _both("Tensor.unfold[step > size]", lambda lib, x: x.unfold(0, 2, 3), T((8, 2))),
+    _both("Tensor.unfold[0-d]", lambda lib, x: x.unfold(0, 1, 1), T(())),
+    _both("as_strided", lambda lib, x: lib.as_strided(x, (3, 2), (2, 1), 1), T((2, 4)), dtypes=NUMBERS,
+          gradgrad=True, layouts=False),
+    _both("Tensor.as_strided[overlapping]", lambda lib, x: x.as_strided((3, 3), (1, 1)), T((6,)), layouts=False),
+]
+
+KEYWORD_FORMS = [
+    _both("div[rounding_mode=trunc]", lambda lib, a, b: lib.div(a, b, rounding_mode="trunc"), T((2, 3)),
+          T((2, 3), NONZERO), dtypes=WITH_INT32),
+    _both("div[rounding_mode=floor]", lambda lib, a, b: a.div(b, rounding_mode="floor"), T((2, 3)),
+          T((3,), NONZERO), dtypes=NUMBERS),
+    _both("div[rounding_mode=trunc, scalar]", lambda lib, a: lib.div(a, -3, rounding_mode="trunc"), T((2, 3)),
+          dtypes=NUMBERS),
+    _both("add[alpha]", lambda lib, a, b: lib.add(a, b, alpha=2), T((2, 3)), T((3,)), dtypes=NUMBERS),
+    _both("sub[alpha]", lambda lib, a, b: lib.sub(a, b, alpha=0.5), T((2, 3)), T((2, 3))),
+    _both("round[decimals]", lambda lib, x: lib.round(x * 10, decimals=1), T((2, 3), FRACTIONAL), grad=False),
+    _both("Tensor.round[negative decimals]", lambda lib, x: (x * 100).round(decimals=-1), T((2, 3), FRACTIONAL),
+          grad=False),
+    _both("flip[dims=]", lambda lib, x: lib.flip(x, dims=(0, -1)), T((2, 3, 2))),
+    _both("pow[int, negative exponent]", lambda lib, a, b: a ** b, T((2, 3), Domain(
+        "small ints", lambda rng, s: rng.integers(-2, 3, s).astype(float), lambda rng, s: rng.integers(-2, 3, s))),
+        T((2, 3), Domain("exponents", lambda rng, s: rng.integers(-3, 3, s).astype(float),
+                         lambda rng, s: rng.integers(-3, 3, s))), dtypes=INTS, grad=False),
+    _both("max[0-d, dim]", lambda lib, x: tuple(lib.max(x, 0)), T(()), result=(SAME, LONG)),
+    _both("argmax[0-d, dim]", lambda lib, x: lib.argmax(x, 0), T(()), result=LONG, grad=False),
+    _both("cumsum[0-d]", lambda lib, x: lib.cumsum(x, 0), T(())),
+    _both("gather[0-d]", lambda lib, x, i: lib.gather(x, 0, i), T(()), T((), index_domain(1), "int64")),
+    _both("gather[int32 index]", lambda lib, x, i: lib.gather(x, 1, i), T((2, 3)), T((2, 2), index_domain(3),
+                                                                                         "int32")),
+    _both("index_select[0-d]", lambda lib, x, i: lib.index_select(x, 0, i), T(()), T((1,), index_domain(1), "int64")),
+    _both("softmax[empty dim]", lambda lib, x: lib.softmax(x, 1), T((2, 0))),
+    _both("log_softmax[empty dim]", lambda lib, x: lib.log_softmax(x, 0), T((0, 3))),
+    _both("index_fill[repeated index, value tensor]", lambda lib, x, v: lib.index_fill(
+        x, 1, lib.tensor([0, 0, 2]), v), T((2, 3)), T(())),
+    _both("F.cosine_similarity[broadcast along dim]", lambda lib, a, b: lib.nn.functional.cosine_similarity(
+        a, b, dim=-2), T((1, 2, 3)), T((2, 1, 3))),
+    _both("F.pad[circular, negative]", lambda lib, x: lib.nn.functional.pad(x, (-1, 2), mode="circular"),
+          T((1, 1, 5))),
+    _both("F.pad[circular, negative right]", lambda lib, x: lib.nn.functional.pad(x, (2, -1), mode="circular"),
+          T((1, 2, 4))),
+    _both("F.relu6[int]", lambda lib, x: lib.nn.functional.relu6(x * 3), T((2, 3)), dtypes=INTS, grad=False),
+    _both("F.hardtanh[int, float bounds]", lambda lib, x: lib.nn.functional.hardtanh(x, -1.5, 2.5), T((2, 3)),
+          dtypes=INTS, grad=False),
+]
+
+UNIT_OPEN = Domain("(-1, 1)", lambda rng, s: rng.uniform(-0.95, 0.95, s), lambda rng, s: np.zeros(s, np.int64))
+PROPER = Domain("(0, 1)", lambda rng, s: rng.uniform(0.05, 0.95, s), lambda rng, s: np.zeros(s, np.int64))
+WIDE = Domain("wide", lambda rng, s: rng.uniform(-6, 6, s), lambda rng, s: rng.integers(-6, 7, s))
+SPECIAL_FUNCTIONS = [
+    _both("special.erfc", lambda lib, x: lib.special.erfc(x), T((2, 3), WIDE), dtypes=NUMBERS, result=FLOAT,
+          gradgrad=True),
+    _both("special.erfcx", lambda lib, x: lib.special.erfcx(x), T((2, 3), WIDE), gradgrad=True),
+    _both("special.erfinv", lambda lib, x: lib.special.erfinv(x), T((2, 3), UNIT_OPEN), gradgrad=True),
+    _both("special.gammaln", lambda lib, x: lib.special.gammaln(x), T((2, 3), WIDE), dtypes=NUMBERS, result=FLOAT,
+          gradgrad=True),
+    _both("lgamma", lambda lib, x: lib.lgamma(x), T((2, 3), POSITIVE)),
+    _both("special.digamma", lambda lib, x: lib.special.digamma(x), T((2, 3), WIDE), gradgrad=True),
+    # torch's own trigamma is accurate to ~1e-9 (plexgrad's series to ~1e-15, checked against scipy)
+    _both("special.polygamma[1]", lambda lib, x: lib.special.polygamma(1, x), T((2, 3), POSITIVE),
+          tol={"float64": (1e-8, 1e-9)}),
+    _both("special.polygamma[2]", lambda lib, x: lib.special.polygamma(2, x), T((2, 3), WIDE)),
+    _both("special.multigammaln", lambda lib, x: lib.special.multigammaln(x + 2, 3), T((2, 3), POSITIVE)),
+    _both("special.i0", lambda lib, x: lib.special.i0(x), T((2, 3), WIDE), dtypes=NUMBERS, result=FLOAT,
+          gradgrad=True),
+    _both("special.i0e", lambda lib, x: lib.special.i0e(x), T((2, 3), WIDE)),
+    _both("special.i1", lambda lib, x: lib.special.i1(x), T((2, 3), WIDE)),
+    _both("special.i1e", lambda lib, x: lib.special.i1e(x), T((2, 3), WIDE)),
+    _both("special.ndtr", lambda lib, x: lib.special.ndtr(x), T((2, 3), WIDE)),
+    _both("special.ndtri", lambda lib, x: lib.special.ndtri(x), T((2, 3), PROPER)),
+    _both("special.log_ndtr", lambda lib, x: lib.special.log_ndtr(x * 5), T((2, 3), WIDE)),
+    _both("special.expit", lambda lib, x: lib.special.expit(x), T((2, 3))),
+    _both("special.logit", lambda lib, x: lib.special.logit(x), T((2, 3), PROPER)),
+    _both("special.logit[eps]", lambda lib, x: lib.special.logit(x, eps=0.2), T((2, 3), PROPER)),
+    _both("special.xlogy", lambda lib, x, y: lib.special.xlogy(x, y), T((2, 3), ONE_ZERO), T((2, 3), POSITIVE)),
+    _both("special.xlog1py", lambda lib, x, y: lib.special.xlog1py(x, y), T((2, 3), ONE_ZERO), T((3,), POSITIVE)),
+    _both("special.entr", lambda lib, x: lib.special.entr(x), T((2, 3), POSITIVE)),
+    _both("special.sinc", lambda lib, x: lib.special.sinc(x), T((2, 3), ONE_ZERO)),
+    _both("special.exp2", lambda lib, x: lib.special.exp2(x), T((2, 3)), dtypes=NUMBERS, result=FLOAT),
+    _both("special.softmax", lambda lib, x: lib.special.softmax(x, 0), T((2, 3))),
+    _both("special.log_softmax", lambda lib, x: lib.special.log_softmax(x, 1), T((2, 3))),
+    _both("special.logsumexp", lambda lib, x: lib.special.logsumexp(x, 1), T((2, 3))),
+]
+
+GE_ONE = Domain(">= 1.1", lambda rng, s: rng.uniform(1.1, 3, s), lambda rng, s: rng.integers(2, 5, s))
+TORCH_NAMES = [
+    _both("asinh", lambda lib, x: lib.asinh(x), T((2, 3)), dtypes=NUMBERS, result=FLOAT, gradgrad=True),
+    _both("acosh", lambda lib, x: lib.acosh(x), T((2, 3), GE_ONE)),
+    _both("atanh", lambda lib, x: lib.atanh(x), T((2, 3), UNIT)),
+    _both("copysign", lambda lib, a, b: lib.copysign(a, b), T((2, 3), NONZERO), T((3,), NONZERO)),
+    _both("fmax", lambda lib, a, b: lib.fmax(a, b), T((2, 3), DISTINCT), T((2, 3), DISTINCT), dtypes=NUMBERS),
+    _both("fmin[nan]", lambda lib, a, b: lib.fmin(a, b), T((2, 3), SPECIAL), T((2, 3)), grad=False),
+    _both("heaviside", lambda lib, a, b: lib.heaviside(a, b), T((2, 3), ONE_ZERO), T((2, 3)), grad=False),
+    _both("gcd", lambda lib, a, b: lib.gcd(a, b), T((2, 3)), T((2, 3)), dtypes=INTS, grad=False),
+    _both("lcm", lambda lib, a, b: lib.lcm(a, b), T((2, 3), NONZERO), T((2, 3)), dtypes=INTS, grad=False),
+    # float64 only: the float32 reference runs in float64, whose -inf replacement differs
+    _both("nan_to_num", lambda lib, x: lib.nan_to_num(x, nan=0.5, posinf=2.0), T((2, 3), SPECIAL), grad=False,
+          dtypes=("float64",)),
+    _both("deg2rad", lambda lib, x: lib.deg2rad(x), T((2, 3)), dtypes=NUMBERS, result=FLOAT),
+    _both("float_power", lambda lib, a, b: lib.float_power(a, b), T((2, 3), POSITIVE), T((2, 3)), dtypes=NUMBERS,
+          result=lambda dtype: "float64"),
+    _both("signbit", lambda lib, x: lib.signbit(x), T((2, 3)), dtypes=NUMBERS, result=BOOL, grad=False),
+    _both("rsub", lambda lib, a, b: lib.rsub(a, b, alpha=2), T((2, 3)), T((3,))),
+    _both("rot90", lambda lib, x: lib.rot90(x, 1, (0, 2)), T((2, 3, 2)), dtypes=ANY),
+    _both("rot90[k=-1]", lambda lib, x: x.rot90(-1), T((2, 3))),
+    _both("fliplr", lambda lib, x: lib.fliplr(x), T((2, 3))),
+    _both("ravel", lambda lib, x: lib.ravel(x.mT), T((2, 3))),
+    _both("atleast_3d", lambda lib, x: lib.atleast_3d(x), T((3,))),
+    _both("column_stack", lambda lib, a, b: lib.column_stack([a, b]), T((3,)), T((3, 2))),
+    _both("dstack", lambda lib, a, b: lib.dstack([a, b]), T((2, 3)), T((2, 3))),
+    _both("tensor_split[sections]", lambda lib, x: lib.tensor_split(x, 3, 1), T((2, 5))),
+    _both("tensor_split[indices]", lambda lib, x: lib.tensor_split(x, [1, 4], 0), T((5, 2))),
+    _both("hsplit", lambda lib, x: lib.hsplit(x, 2), T((2, 4))),
+    _both("broadcast_tensors", lambda lib, a, b: lib.broadcast_tensors(a, b), T((3, 1)), T((1, 2))),
+    _both("block_diag", lambda lib, a, b, c: lib.block_diag(a, b, c), T((2, 3)), T((2,)), T(())),
+    _both("cartesian_prod", lambda lib, a, b: lib.cartesian_prod(a, b), T((3,)), T((2,))),
+    _both("kron", lambda lib, a, b: lib.kron(a, b), T((2, 3)), T((2, 2)), dtypes=NUMBERS, gradgrad=True),
+    _both("tensordot", lambda lib, a, b: lib.tensordot(a, b, ([1, 0], [0, 2])), T((3, 2, 4)), T((2, 5, 3))),
+    _both("inner", lambda lib, a, b: lib.inner(a, b), T((2, 3)), T((4, 3))),
+    _both("diagflat", lambda lib, x: lib.diagflat(x, 1), T((2, 2))),
+    _both("diagonal_scatter", lambda lib, x, v: lib.diagonal_scatter(x, v, 1), T((3, 4)), T((3,))),
+    _both("select_scatter", lambda lib, x, v: lib.select_scatter(x, v, 1, 0), T((3, 4)), T((3,))),
+    _both("slice_scatter", lambda lib, x, v: lib.slice_scatter(x, v, 1, 0, 4, 2), T((3, 4)), T((3, 2))),
+    _both("permute_copy", lambda lib, x: lib.permute_copy(x, (1, 0)), T((2, 3))),
+    _both("cummax", lambda lib, x: tuple(lib.cummax(x, 1)), T((3, 5), DISTINCT), result=(SAME, LONG)),
+    _both("cummin[ties]", lambda lib, x: tuple(lib.cummin(x, 0)), T((5, 2), FRACTIONAL), dtypes=NUMBERS,
+          result=(SAME, LONG), grad=False),
+    _both("logcumsumexp", lambda lib, x: lib.logcumsumexp(x * 30, 1), T((2, 5)), gradgrad=True),
+    _both("diff", lambda lib, x: lib.diff(x, 2, 1), T((2, 5)), dtypes=NUMBERS),
+    _both("diff[prepend]", lambda lib, x, p: lib.diff(x, dim=0, prepend=p), T((3, 2)), T((1, 2))),
+    _both("aminmax", lambda lib, x: tuple(lib.aminmax(x, dim=1)), T((3, 4), DISTINCT), dtypes=NUMBERS,
+          result=(SAME, SAME)),
+    _both("trapezoid", lambda lib, y, x: lib.trapezoid(y, x), T((2, 4)), T((4,))),
+    _both("cumulative_trapezoid", lambda lib, y: lib.cumulative_trapezoid(y, dx=0.5), T((2, 4))),
+    _both("cov", lambda lib, x: lib.cov(x), T((3, 5))),
+    _both("corrcoef", lambda lib, x: lib.corrcoef(x), T((3, 5))),
+    _both("cdist", lambda lib, a, b: lib.cdist(a, b), T((3, 2)), T((4, 2))),
+    _both("cdist[p=1]", lambda lib, a, b: lib.cdist(a, b, p=1), T((2, 3, 2)), T((2, 4, 2))),
+    _both("quantile", lambda lib, x: lib.quantile(x, 0.3, dim=1, keepdim=True), T((3, 5), DISTINCT)),
+    _both("quantile[tensor q, nearest]", lambda lib, x: lib.quantile(x, lib.tensor([0.2, 0.9], dtype=x.dtype,
+                                                                                    device=x.device),
+                                                                     interpolation="nearest"), T((3, 5), DISTINCT)),
+    _both("nanquantile", lambda lib, x: lib.nanquantile(x, 0.5, dim=0), T((4, 3), SPECIAL), grad=False),
+    _both("isin", lambda lib, a, b: lib.isin(a, b), T((2, 3)), T((4,)), dtypes=INTS, result=BOOL, grad=False),
+    _both("renorm", lambda lib, x: lib.renorm(x, 2, 0, 1.0), T((3, 4))),
+    _both("mode", lambda lib, x: tuple(lib.mode(x, 1)), T((2, 6), Domain(
+        "repeats", lambda rng, s: rng.integers(0, 3, s).astype(float), lambda rng, s: rng.integers(0, 3, s))),
+        dtypes=NUMBERS, result=(SAME, LONG), grad=False),
+    _both("linalg.pinv", lambda lib, x: lib.linalg.pinv(x), T((4, 3)), gradgrad=True),
+    _both("linalg.pinv[hermitian]", lambda lib, x: lib.linalg.pinv(x, hermitian=True), T((3, 3), SPD)),
+    _both("linalg.solve_triangular", lambda lib, a, b: lib.linalg.solve_triangular(a, b, upper=True),
+          T((3, 3), WELL_CONDITIONED), T((3, 2))),
+    _both("linalg.lstsq", lambda lib, a, b: lib.linalg.lstsq(a, b).solution, T((4, 3)), T((4, 2))),
+    _both("linalg.cross", lambda lib, a, b: lib.linalg.cross(a, b), T((2, 3)), T((2, 3))),
+    _both("linalg.vander", lambda lib, x: lib.linalg.vander(x, N=4), T((3,))),
+    # decompositions read one triangle: inputs are symmetrized so central differences see the same function
+    _both("cholesky_solve", lambda lib, b, a: lib.cholesky_solve(b, lib.linalg.cholesky((a + a.mT) / 2)), T((3, 2)),
+          T((3, 3), SPD)),
+    _both("linalg.svd[gradient]", lambda lib, x: (lambda u, s, vh: (u * s.unsqueeze(-2)) @ vh)(
+        *lib.linalg.svd(x, full_matrices=False)), T((4, 3), DISTINCT)),
+    _both("linalg.eigh[vectors, gradient]", lambda lib, x: (lambda w, v: (v * v, w))(
+        *lib.linalg.eigh((x + x.mT) / 2)), T((3, 3), SPD)),
+    _both("linalg.cholesky[gradient]", lambda lib, x: lib.linalg.cholesky(x @ x.mT + 3 * lib.eye(
+        3, dtype=x.dtype, device=x.device)), T((3, 3))),
+    _both("linalg.qr[gradient]", lambda lib, x: (lambda q, r: (q * q, r * r))(*lib.linalg.qr(x)), T((4, 3))),
+    _both("F.softshrink", lambda lib, x: lib.nn.functional.softshrink(x, 0.6), T((2, 3), NONZERO)),
+    _both("F.hardshrink", lambda lib, x: lib.nn.functional.hardshrink(x, 0.6), T((2, 3), NONZERO)),
+    _both("F.prelu", lambda lib, x, w: lib.nn.functional.prelu(x, w), T((2, 3, 2), NONZERO), T((3,))),
+    _both("F.pdist", lambda lib, x: lib.nn.functional.pdist(x), T((4, 3), DISTINCT)),
+    _both("F.margin_ranking_loss", lambda lib, a, b, t: lib.nn.functional.margin_ranking_loss(a, b, t, 0.1),
+          T((5,), DISTINCT), T((5,), DISTINCT), T((5,), NONZERO)),
+    _both("F.hinge_embedding_loss", lambda lib, x: lib.nn.functional.hinge_embedding_loss(
+        x, lib.tensor([1., -1, 1, -1], dtype=x.dtype, device=x.device)), T((4,), DISTINCT)),
+    _both("F.cosine_embedding_loss", lambda lib, a, b: lib.nn.functional.cosine_embedding_loss(
+        a, b, lib.tensor([1., -1], dtype=a.dtype, device=a.device)), T((2, 3)), T((2, 3))),
+    _both("F.poisson_nll_loss", lambda lib, a, b: lib.nn.functional.poisson_nll_loss(a, b), T((2, 3)),
+          T((2, 3), POSITIVE)),
+    _both("F.gaussian_nll_loss", lambda lib, a, b, v: lib.nn.functional.gaussian_nll_loss(a, b, v), T((2, 3)),
+          T((2, 3)), T((2, 3), POSITIVE)),
+    _both("F.triplet_margin_loss", lambda lib, a, p, n: lib.nn.functional.triplet_margin_loss(a, p, n), T((3, 4)),
+          T((3, 4)), T((3, 4))),
+    _both("F.multilabel_soft_margin_loss", lambda lib, x, t: lib.nn.functional.multilabel_soft_margin_loss(x, t),
+          T((2, 3)), T((2, 3), PROBABILITY)),
+    _both("signal.windows.kaiser", lambda lib, x: lib.signal.windows.kaiser(5, beta=2.0, dtype=x.dtype,
+                                                                             device=x.device) * x, T((5,))),
+    _both("signal.windows.hann[periodic]", lambda lib, x: lib.signal.windows.hann(6, sym=False, dtype=x.dtype,
+                                                                                   device=x.device) * x, T((6,))),
+    _both("fft.fftshift", lambda lib, x: lib.fft.fftshift(x), T((3, 4))),
+    _both("fft.ifftshift[dim]", lambda lib, x: lib.fft.ifftshift(x, dim=1), T((3, 5))),
+    _both("fft.fftfreq", lambda lib, x: lib.fft.fftfreq(5, 0.1, dtype=x.dtype, device=x.device) * x, T((5,))),
+    _both("fft.rfftfreq", lambda lib, x: lib.fft.rfftfreq(6, dtype=x.dtype, device=x.device) * x, T((4,))),
+]
+
+ENTRIES += MATRIX_SHAPES + KEYWORD_FORMS + SPECIAL_FUNCTIONS + TORCH_NAMES
+
 _names = [entry.name for entry in ENTRIES]
 assert len(_names) == len(set(_names)), sorted(name for name in _names if _names.count(name) > 1)

@@ -67,12 +67,38 @@ def build_backend():
     def move(x, device):
         return jax.device_put(x, devices[device.index or 0])  # device to device, not through the host
 
+    def unfold(x, dim, size, step):  # a gather: windows along dim, moved to a new last dimension
+        count = (x.shape[dim] - size) // step + 1
+        windows = numpy.arange(count)[:, None] * step + numpy.arange(size)[None, :]
+        return jnp.moveaxis(jnp.take(x, windows, axis=dim), dim + 1, -1)
+
+    def as_strided(x, size, stride, offset):
+        positions = numpy.full(size, offset, dtype=numpy.int64)
+        for axis, (extent, step) in enumerate(zip(size, stride)):
+            shape = [1] * len(size)
+            shape[axis] = extent
+            positions = positions + (numpy.arange(extent, dtype=numpy.int64) * step).reshape(shape)
+        return x[positions]
+
     kernels = build_kernels(jnp, native_dtype)
+    kernels["unfold"] = unfold
+
+    def eigh(x, lower):
+        # jax symmetrizes its input by default, which ignores UPLO: read only the chosen triangle, as torch
+        values, vectors = jnp.linalg.eigh(x, UPLO="L" if lower else "U", symmetrize_input=False)
+        return values, vectors
+    kernels["linalg_eigh"] = eigh
+    kernels["as_strided"] = as_strided
     kernels.update({"move": move,
         "index_put": index_put, "scatter_add": scatter_add, "scatter": scatter, "full": full,
         "sigmoid": jax.nn.sigmoid, "copy": lambda x: x,
     })
     kernels["erf"] = jax.scipy.special.erf
+    special = jax.scipy.special
+    # jax's own special functions where they agree with torch (digamma keeps the shared kernel: torch
+    # gives -inf at 0, and erfcx has no jax counterpart)
+    kernels.update({"erfc": special.erfc, "erfinv": special.erfinv, "lgamma": special.gammaln,
+                    "i0": special.i0, "i0e": special.i0e, "i1": special.i1, "i1e": special.i1e})
     kernels["view_dtype"] = lambda x, dtype: jax.lax.bitcast_convert_type(x, native[dtype])
     # the fused training-step kernels as compiled XLA calls: one dispatch instead of a dozen
     kernels.update(build_fused_kernels(jnp, lambda function, static_argnums=(): jax.jit(

@@ -82,7 +82,7 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     """``log(softmax(input, dim))`` computed stably (shifted by the maximum)."""
     input, dim = _prepare("log_softmax", input, dim, dtype)
     data = _detached(input)
-    if dim is None:  # a 0-d tensor: a single element
+    if dim is None or data._data.size == 0:  # a 0-d tensor (a single element), or nothing to normalise
         return _recorded(_LOG_SOFTMAX, input, data * 0, dim)
     shifted = data - data.amax(dim, keepdim=True)
     result = shifted - shifted.exp().sum(dim, keepdim=True).log()
@@ -93,7 +93,7 @@ def softmax(input, dim=None, _stacklevel=3, dtype=None):
     """``exp(input) / exp(input).sum(dim)``, computed stably; each slice along ``dim`` sums to 1."""
     input, dim = _prepare("softmax", input, dim, dtype)
     data = _detached(input)
-    if dim is None:
+    if dim is None or data._data.size == 0:
         return _recorded(_SOFTMAX, input, data * 0 + 1, dim)
     exponentials = (data - data.amax(dim, keepdim=True)).exp()
     result = exponentials / exponentials.sum(dim, keepdim=True)
@@ -213,6 +213,8 @@ def hardtanh(input, min_val=-1.0, max_val=1.0):
     _check_tensor("hardtanh", input)
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val ({max_val})")
+    if not input._dtype.is_floating_point:  # torch keeps the integer dtype: the bounds are truncated to it
+        min_val, max_val = int(min_val), int(max_val)
     data = _detached(input)
     clipped = ew.where(data <= min_val, min_val, data)
     result = ew.where(data >= max_val, max_val, clipped)

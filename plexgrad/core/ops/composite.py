@@ -6,7 +6,8 @@ for the few where the composed derivative is wrong or unstable at some points
 (``norm`` at zero) or where a closed form is far cheaper (``inv``, ``det``).
 """
 
-__all__ = ["with_rule", "run_kernel", "wrap", "refuse_backward", "with_out", "check_tensor", "write_out"]
+__all__ = ["with_rule", "run_kernel", "wrap", "refuse_backward", "with_out", "check_tensor", "write_out",
+           "check_out_overlap"]
 
 import functools
 
@@ -90,10 +91,34 @@ def write_out(out, result):
     return assign_in_place(out, result, False)
 
 
+def check_out_overlap(input, out):
+    """torch refuses an ``out=`` that shares some, but not all, of its elements with an input (writing
+    it would change the input while it is read); the very same tensor is fine."""
+    if input is out:
+        return
+    from ..views import root_of
+    if root_of(input) is not root_of(out):
+        return
+    from ..layout import flat_index
+    import numpy
+    read, written = flat_index(input), flat_index(out)
+    if read.shape == written.shape and numpy.array_equal(read, written):
+        return
+    if numpy.intersect1d(read.reshape(-1), written.reshape(-1)).size:
+        raise RuntimeError("unsupported operation: some elements of the input tensor and the written-to tensor "
+                           "refer to a single memory location. Please clone() the tensor before performing "
+                           "the operation.")
+
+
 def with_out(function):
     """``function`` with torch's ``out=`` keyword: compute, then copy into ``out``."""
     @functools.wraps(function)
     def function_with_out(*args, out=None, **kwargs):
+        if out is not None:
+            for target in (out if isinstance(out, (tuple, list)) else (out,)):
+                for value in args:
+                    if isinstance(value, Tensor) and isinstance(target, Tensor):
+                        check_out_overlap(value, target)
         result = function(*args, **kwargs)
         if out is None:
             return result

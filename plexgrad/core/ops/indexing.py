@@ -36,7 +36,7 @@ def convert_key(tensor, key):
     for item in key:
         if item is None or item is Ellipsis:
             continue
-        if isinstance(item, Tensor) and item._dtype is dtypes.bool or \
+        if isinstance(item, Tensor) and (item._dtype is dtypes.bool or item._dtype is dtypes.uint8) or \
                 isinstance(item, numpy.ndarray) and item.dtype == bool:
             consumed += max(item.ndim, 1) if item.ndim else 0
         else:
@@ -79,6 +79,11 @@ def convert_key(tensor, key):
             continue
         basic = False
         array_tensor = _index_tensor(item, tensor._device)
+        if array_tensor._dtype is dtypes.uint8:  # torch reads a uint8 index as a mask (deprecated), not positions
+            import warnings
+            warnings.warn("indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool "
+                          "instead.", UserWarning, stacklevel=3)
+            array_tensor = array_tensor != 0
         if array_tensor._dtype is dtypes.bool:
             mask_shape = tuple(array_tensor._data.shape)
             if shape[dim:dim + len(mask_shape)] != mask_shape:
@@ -310,6 +315,12 @@ def nonzero(input, *, as_tuple=False):
     The result's size depends on the values, so this reads them on the host in any mode
     (torch's nonzero synchronizes too)."""
     host = input._backend().to_host(input._data)
+    if host.ndim == 0:  # torch: a 0-d input counts as one element with no coordinates
+        count = int(bool(host))
+        from ..factories import zeros
+        if as_tuple:
+            return (zeros((count,), dtype=dtypes.int64, device=input._device),)
+        return zeros((count, 0), dtype=dtypes.int64, device=input._device)
     positions = numpy.nonzero(host)
     from ..factories import tensor as make
     if as_tuple:

@@ -1,9 +1,8 @@
 """Matrix decompositions: svd, svdvals, qr, cholesky, eigh, eigvalsh.
 
-svdvals and eigvalsh have gradients (``U diag(g) Vh`` and ``V diag(g) V^T``).
-svd, qr, cholesky and eigh are forward only: their outputs record a node whose
-backward raises NotImplementedError naming the op, so a model never silently gets
-a wrong gradient.
+Every decomposition has gradients (rules in ``linalg_gradients.py``); the cases torch does not
+differentiate (svd with full_matrices of a non-square input, qr mode 'r'/'complete' of a
+non-square one) record a node whose backward raises NotImplementedError naming the op.
 """
 
 __all__ = ["svd", "svdvals", "qr", "cholesky", "cholesky_ex", "eigh", "eigvalsh", "svd_result", "qr_result",
@@ -30,12 +29,16 @@ _eigh_op = declare("linalg_eigh", signature="x, lower: static")
 _REFUSE = {name: refuse_backward(f"linalg.{name}") for name in ("svd", "qr", "cholesky", "eigh")}
 
 
-def _outputs(name, A, arrays):
-    """Wrap native results; mark them forward-only when A requires grad."""
+def _outputs(name, A, arrays, differentiable=True):
+    """Wrap native results; when A requires grad each output gets its own node (``linalg_gradients``),
+    or, where no rule applies (full_matrices svd of a non-square input), a node that refuses backward."""
     results = tuple(make_tensor(array, A._dtype, A._device) for array in arrays)
     if grad_state.enabled and A._requires_grad:
-        for result in results:
-            record(_REFUSE[name], (A,), result)
+        from .linalg_gradients import RULES
+        rules = RULES[name] if differentiable else (_REFUSE[name],) * len(results)
+        saved = tuple(make_tensor(array, A._dtype, A._device) for array in arrays)
+        for result, rule in zip(results, rules):
+            record(rule, (A,), result, params=saved)
     return results
 
 
@@ -44,7 +47,9 @@ def svd(A, full_matrices=True):
     use :func:`svdvals` when only S needs a gradient)."""
     check_matrix("linalg.svd", A, square=False)
     u, s, vh = call_kernel(_svd_op, "linalg.svd", (A,), (bool(full_matrices),))
-    return svd_result(*_outputs("svd", A, (u, s, vh)))
+    rows, columns = A._data.shape[-2:]
+    # torch: full_matrices=True has no derivative unless A is square (U or Vh is then not unique)
+    return svd_result(*_outputs("svd", A, (u, s, vh), differentiable=not full_matrices or rows == columns))
 
 
 def _svdvals_backward(node, grad):
@@ -73,7 +78,8 @@ def qr(A, mode="reduced"):
         raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), "
                            "'r', or 'complete'")
     q, r = call_kernel(_qr_op, "linalg.qr", (A,), (mode,))
-    q_tensor, r_tensor = _outputs("qr", A, (q, r))
+    rows, columns = A._data.shape[-2:]
+    q_tensor, r_tensor = _outputs("qr", A, (q, r), differentiable=mode == "reduced" or rows == columns)
     if mode == "r":
         from ..factories import zeros
         q_tensor = zeros(0, dtype=A._dtype, device=A._device)

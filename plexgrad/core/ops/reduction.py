@@ -213,6 +213,8 @@ def argmax(input, dim=None, keepdim=False):
     """Index of the largest value (in the flattened tensor when ``dim`` is None)."""
     if dim is not None:
         dim = wrap_dim(dim, input._data.ndim)
+        if input._data.ndim == 0:
+            dim = None
     return apply(_argmax_op, (input,), (dim, keepdim))
 
 
@@ -220,6 +222,8 @@ def argmin(input, dim=None, keepdim=False):
     """Index of the smallest value (in the flattened tensor when ``dim`` is None)."""
     if dim is not None:
         dim = wrap_dim(dim, input._data.ndim)
+        if input._data.ndim == 0:
+            dim = None
     return apply(_argmin_op, (input,), (dim, keepdim))
 
 
@@ -252,6 +256,10 @@ def _max_or_min(extreme, arg, input, dim, keepdim, other, name):
             grad_state.enabled = True
         return record(_MAX_ALL if name == "max" else _MIN_ALL, (input,), result, (input,), None, save_output=True)
     dim = wrap_dim(dim, input._data.ndim)
+    if input._data.ndim == 0:  # torch: the value itself and index 0
+        from ..factories import zeros
+        return values_indices(input * 1 if input._dtype is not dtypes.bool else input.clone(),
+                              zeros((), dtype=dtypes.int64, device=input._device))
     indices = arg(input, dim, keepdim=True)
     values = gather_checked(input, dim, indices)  # the kernel's indices are in range: no host read
     if not keepdim and input._data.ndim:
@@ -303,6 +311,8 @@ def cumsum(input, dim, *, dtype=None):
     elif input._dtype.category in _INTEGRAL_TO_LONG:
         input = cast(input, dtypes.int64)
     dim = wrap_dim(dim, input._data.ndim)
+    if input._data.ndim == 0:  # numpy's cumsum would return shape (1,); torch keeps the 0-d shape
+        return apply(_cumsum_op, (input.reshape(1),), (0,)).reshape(())
     return apply(_cumsum_op, (input,), (dim,))
 
 
@@ -368,6 +378,8 @@ def cumprod(input, dim, *, dtype=None):
     elif input._dtype.category in _INTEGRAL_TO_LONG:
         input = cast(input, dtypes.int64)
     dim = wrap_dim(dim, input._data.ndim)
+    if input._data.ndim == 0:
+        return apply(_cumprod_op, (input.reshape(1),), (0,), save=(0,), save_output=True).reshape(())
     return apply(_cumprod_op, (input,), (dim,), save=(0,), save_output=True)
 
 
@@ -385,10 +397,14 @@ _gather_op = declare("gather", _gather_backward, signature="x, index, dim: stati
 
 def gather(input, dim, index):
     """Values of ``input`` along ``dim`` at positions ``index`` (an int64 tensor)."""
-    _check_index_tensor("gather", index)
+    index = _check_index_tensor("gather", index)
     dim = wrap_dim(dim, input._data.ndim)
     # every backend: numpy would wrap negative indices, jax would clamp out-of-range ones
     check_index_range("gather", index, input._data.shape[dim] if input._data.ndim else 1, dim)
+    if input._data.ndim == 0:
+        if index._data.ndim != 0:
+            raise RuntimeError("gather(): Index tensor must have the same number of dimensions as input tensor")
+        return gather_checked(input.reshape(1), 0, index.reshape(1)).reshape(())
     return gather_checked(input, dim, index)
 
 
@@ -408,15 +424,21 @@ _scatter_add_op = declare("scatter_add", _scatter_add_backward, signature="x, in
 
 def scatter_add(input, dim, index, src):
     """A copy of ``input`` with ``src`` added at positions ``index`` along ``dim``."""
-    _check_index_tensor("scatter_add", index)
+    index = _check_index_tensor("scatter_add", index)
     dim = wrap_dim(dim, input._data.ndim)
     check_index_range("scatter_add", index, input._data.shape[dim] if input._data.ndim else 1, dim)
     if src._dtype is not input._dtype:
-        src = cast(src, input._dtype)
+        raise RuntimeError(f"scatter(): Expected self.dtype to be equal to src.dtype (got {input._dtype} and "
+                           f"{src._dtype}); convert src with .to({input._dtype})")
+    if input._data.ndim:
+        from .selection import _check_scatter_shapes
+        _check_scatter_shapes("scatter_add", input, dim, index, src)
     return apply(_scatter_add_op, (input, index, src), (dim,), save=(1,))
 
 
 def _check_index_tensor(name, index):
-    if not isinstance(index, Tensor) or index._dtype is not dtypes.int64:
+    """int64 or int32 indices, as torch takes them; returns the index as int64 for the kernels."""
+    if not isinstance(index, Tensor) or index._dtype not in (dtypes.int64, dtypes.int32):
         found = index._dtype if isinstance(index, Tensor) else type(index).__name__
-        raise RuntimeError(f"{name}(): Expected dtype int64 for index, got {found}")
+        raise RuntimeError(f"{name}(): Expected dtype int32/int64 for index, got {found}")
+    return cast(index, dtypes.int64)

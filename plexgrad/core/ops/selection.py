@@ -41,9 +41,13 @@ def index_select(input, dim, index):
         raise IndexError(f"index_select(): Index is supposed to be a vector, got shape {list(index.shape)}")
     dim = wrap_dim(dim, input._data.ndim)
     if input._data.ndim == 0:
-        check_index_range("index_select", index, 1)
-        return input.reshape(1)[index.reshape(-1)].reshape(index.shape)
-    check_index_range("index_select", index, input._data.shape[dim])
+        if index._data.size != 1:
+            raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got {index._data.size} "
+                             f"value(s)")
+        check_index_range("index_select", index, 1, 0)
+        return input.reshape(1)[index.reshape(-1)].reshape(())
+    # torch takes no negative indices here ("index out of range in self")
+    check_index_range("index_select", index, input._data.shape[dim], dim)
     return input[_leading_key(dim, index.reshape(-1))]
 
 
@@ -118,7 +122,8 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None):
     adds instead of writing.
     """
     check_tensor("scatter", input)
-    _check_index_dtype("scatter", index, allow_int32=False)
+    _check_index_dtype("scatter", index)
+    index = cast(index, dtypes.int64)
     dim = wrap_dim(dim, input._data.ndim)
     if src is None:
         src = value
@@ -175,7 +180,9 @@ def take_along_dim(input, indices, dim=None):
     input_target[dim] = input._data.shape[dim]
     index_target = common.copy()
     index_target[dim] = indices._data.shape[dim]
-    check_index_range("take_along_dim", indices, input._data.shape[dim], dim)
+    extent = input._data.shape[dim]
+    check_index_range("take_along_dim", indices, extent)  # torch wraps negative indices here
+    indices = where(indices < 0, indices + extent, indices)
     return gather_checked(input.expand(tuple(input_target)), dim, indices.expand(tuple(index_target)))
 
 
@@ -186,7 +193,10 @@ def _index_put_along(name, input, dim, index, values, accumulate):
         raise IndexError(f"{name}(): Index is supposed to be a vector, got shape {list(index.shape)}")
     dim = wrap_dim(dim, input._data.ndim)
     extent = input._data.shape[dim] if input._data.ndim else 1
-    check_index_range(name, index, extent)
+    # index_add and index_copy take no negative indices in torch; index_fill wraps them
+    check_index_range(name, index, extent, None if name == "index_fill" else dim)
+    if isinstance(values, Tensor) and name != "index_fill":
+        _check_source_shape(name, input, dim, index, values)
     if input._data.ndim == 0:
         flat = _index_put_along(name, input.reshape(1), 0, index.reshape(-1), values.reshape(-1)
                                 if isinstance(values, Tensor) else values, accumulate)
@@ -197,6 +207,23 @@ def _index_put_along(name, input, dim, index, values, accumulate):
     return indexing._index_put_native(input, native, values, accumulate)
 
 
+def _check_source_shape(name, input, dim, index, source):
+    """torch broadcasts nothing here: ``source`` is ``input``'s shape with ``len(index)`` along ``dim``."""
+    count = index._data.size
+    expected = list(input._data.shape)
+    if expected:
+        expected[dim] = count
+    found = list(source._data.shape)
+    if found == expected or not expected and found in ([], [1]):
+        return
+    if name == "index_add" and (len(found) != len(expected) or found[dim] != count):
+        raise RuntimeError(f"index_add_(): Number of indices ({count}) should be equal to source.size(dim) "
+                           f"({found[dim] if dim < len(found) else found}), for dim: {dim}; source has shape "
+                           f"{found}, expected {expected}")
+    raise RuntimeError(f"{name}_(): Source/destination tensor must have same slice shapes; source has shape "
+                       f"{found}, expected {expected} (no broadcasting)")
+
+
 def index_add(input, dim, index, source, *, alpha=1):
     """A copy of ``input`` with ``alpha * source`` added at positions ``index`` along ``dim``
     (repeated indices accumulate)."""
@@ -205,12 +232,39 @@ def index_add(input, dim, index, source, *, alpha=1):
 
 def index_copy(input, dim, index, source):
     """A copy of ``input`` with the slices of ``source`` written at positions ``index`` along ``dim``."""
+    _check_index_dtype("index_copy", index, allow_int32=False)  # torch takes only int64 here
     return _index_put_along("index_copy", input, dim, index, source, False)
 
 
 def index_fill(input, dim, index, value):
     """A copy of ``input`` with ``value`` written into the slices at positions ``index`` along ``dim``."""
+    if isinstance(index, Tensor) and index._dtype is not dtypes.int64:
+        raise IndexError(f"index_fill_(): Expected dtype int64 for index, got {index._dtype}")
     if isinstance(value, Tensor) and value._data.ndim != 0:
         raise IndexError(f"index_fill_ only supports a 0-dimensional value tensor, but got tensor with "
                          f"{value._data.ndim} dimension(s).")
-    return _index_put_along("index_fill", input, dim, index, value, False)
+    check_tensor("index_fill", input)
+    _check_index_dtype("index_fill", index)
+    if index._data.ndim > 1:
+        raise IndexError(f"index_fill(): Index is supposed to be a vector, got shape {list(index.shape)}")
+    ndim = input._data.ndim
+    dim = wrap_dim(dim, ndim)
+    extent = input._data.shape[dim] if ndim else 1
+    check_index_range("index_fill", index, extent)
+    if index._device is not input._device:  # as indexing does: a cpu index serves any device
+        index = indexing._index_tensor(index, input._device)
+    # a mask of the selected positions, then where: a repeated index fills once, so a value tensor's
+    # gradient counts each filled element once (writing the value once per index would count repeats)
+    from ..factories import arange, full
+    positions = arange(extent, device=input._device)
+    mask = (positions.unsqueeze(1) == (index.reshape(-1) % max(extent, 1)).unsqueeze(0)).any(1)
+    if ndim:
+        mask = mask.reshape((extent,) + (1,) * (ndim - dim - 1))
+    else:
+        mask = mask.reshape(())
+    if isinstance(value, Tensor):
+        value = cast(value, input._dtype) if value._device is input._device else cast(value.to(input._device),
+                                                                                      input._dtype)
+    else:
+        value = full((), value, dtype=input._dtype, device=input._device)
+    return where(mask, value, input)

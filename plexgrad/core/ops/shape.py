@@ -177,11 +177,17 @@ _copy_op = declare("copy", _copy_backward, node_name="CloneBackward0", signature
 
 def clone(input, *, memory_format=None):
     """A copy with its own storage (differentiable)."""
+    if memory_format is not None:
+        from ..memory_format import check_memory_format
+        check_memory_format(input, memory_format, "clone")
     return apply(_copy_op, (input,))
 
 
 def contiguous(input, memory_format=None):
     """``input`` itself when contiguous, else a contiguous copy."""
+    if memory_format is not None:
+        from ..memory_format import check_memory_format
+        check_memory_format(input, memory_format, "contiguous")
     if is_contiguous(input):
         return input
     return clone(input)
@@ -240,6 +246,12 @@ def movedim(input, source, destination):
     source = [wrap_dim(d, ndim) for d in (source if isinstance(source, (tuple, list)) else (source,))]
     destination = [wrap_dim(d, ndim) for d in
                    (destination if isinstance(destination, (tuple, list)) else (destination,))]
+    if len(source) != len(destination):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({source} dims) should contain "
+                           f"the same number of dims as destination ({destination} dims)")
+    for name, dims in (("source", source), ("destination", destination)):
+        if len(set(dims)) != len(dims):
+            raise RuntimeError(f"movedim: repeated dim in `{name}` ({dims})")
     order = [d for d in range(ndim) if d not in source]
     for dest, src in sorted(zip(destination, source)):
         order.insert(dest, src)
@@ -369,7 +381,8 @@ def cat(tensors, dim=0, *, axis=None):
         if tensor._dtype is not dtype:
             dtype = promote_pair(_Stand(dtype), tensor)
     tensors = [cast(tensor, dtype) for tensor in tensors]
-    reference = next((t for t in tensors if t._data.ndim), tensors[0])
+    # legacy: a 1-d empty tensor joins anything (torch skips it), so it is never the reference
+    reference = next((t for t in tensors if not (t._data.ndim == 1 and t._data.shape[0] == 0)), tensors[0])
     ndim = reference._data.ndim
     dim = wrap_dim(dim, ndim)
     tensors = [t for t in tensors if not (t._data.ndim == 1 and t._data.shape[0] == 0 and ndim > 1)] or tensors
@@ -484,8 +497,13 @@ def _flip_backward(node, grad):
 _flip_op = declare("flip", _flip_backward, signature="x, dims: static")
 
 
-def flip(input, *dims):
-    """Reverse the order of elements along ``dims`` (a copy)."""
+def flip(input, *dims, **keywords):
+    """Reverse the order of elements along ``dims`` (a copy): ``flip(x, 0, 1)``, ``flip(x, (0, 1))`` or
+    ``flip(x, dims=(0, 1))``."""
+    if keywords:
+        if dims or set(keywords) != {"dims"}:
+            raise TypeError(f"flip() takes dims as positional arguments or as dims=, got {sorted(keywords)}")
+        dims = (keywords["dims"],)
     dims = shape_from_args(dims, "flip(): dims")
     dims = tuple(wrap_dim(d, input._data.ndim) for d in dims)
     return apply(_flip_op, (input,), (dims,))

@@ -37,3 +37,8 @@ from .attention import *  # noqa: F401,F403
 from .attention import __all__ as _attention_all
 
 __all__ += list(_attention_all) + list(_fold_all) + list(_interpolation_all) + list(_pixel_shuffle_all)
+
+from .margin_losses import *  # noqa: F401,F403,E402
+from .margin_losses import __all__ as _margin_losses_all  # noqa: E402
+
+__all__ += list(_margin_losses_all)

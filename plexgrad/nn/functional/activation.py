@@ -152,6 +152,10 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
     """Divide by the ``p``-norm along ``dim`` (at least ``eps``)."""
     if p == 2.0:
         norm = input.square().sum(dim, keepdim=True).sqrt()
+    elif p == 0:  # the 0-"norm" counts the non-zero elements (1/p would divide by zero)
+        norm = (input != 0).sum(dim, keepdim=True).to(input.dtype)
+    elif p == float("inf"):
+        norm = input.abs().amax(dim, keepdim=True)
     else:
         norm = (input.abs() ** p).sum(dim, keepdim=True) ** (1.0 / p)
     return input / ew.maximum(norm, ew.mul(norm, 0) + eps)

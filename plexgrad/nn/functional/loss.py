@@ -158,13 +158,13 @@ def _class_dim_target(input, target):
     return input, target, False
 
 
-_INDEX_DTYPES = (dtypes.int64, dtypes.int32, dtypes.int16, dtypes.int8, dtypes.uint8)
+_INDEX_DTYPES = (dtypes.int64, dtypes.uint8)  # torch: "Long or Byte"
 
 
 def _target_range(target, classes, ignore_index):
     """Check class-index targets; return whether any target equals ``ignore_index``."""
     if target.dtype not in _INDEX_DTYPES:
-        raise RuntimeError(f"expected scalar type Long for class-index targets but found {target.dtype}; "
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {target.dtype}; "
                            "convert with target.long() (or pass class probabilities as a float tensor "
                            "shaped like the input)")
     if target.numel() == 0:

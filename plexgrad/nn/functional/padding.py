@@ -47,6 +47,10 @@ def pad(input, pad, mode="constant", value=None):
             raise RuntimeError(f"Argument #4: Padding size should be less than the corresponding input dimension, "
                                f"but got: padding ({before}, {after}) at dimension {dim} of input "
                                f"{list(input.shape)}")
+        if mode == "circular" and (before < 0 or after < 0):
+            # torch crops first, then wraps around what is left
+            output = _constant(output, dim, min(before, 0), min(after, 0), 0)
+            before, after, extent = max(before, 0), max(after, 0), output.shape[dim]
         if mode == "circular" and (before > extent or after > extent):
             raise ValueError(f"Padding value causes wrapping around more than once: ({before}, {after}) for "
                              f"dimension {dim} of size {extent}")

@@ -12,7 +12,7 @@ from ...core.tensor import Tensor
 def _check_indices(name, input):
     if not isinstance(input, Tensor):
         raise TypeError(f"{name}(): argument 'input' must be Tensor, not {type(input).__name__}")
-    if input.dtype not in (dtypes.int64, dtypes.int32, dtypes.int16, dtypes.int8, dtypes.uint8):
+    if input.dtype not in (dtypes.int64, dtypes.int32):
         raise RuntimeError(f"{name}(): Expected tensor for argument #1 'indices' to have one of the following "
                            f"scalar types: Long, Int; but got {input.dtype} instead (while checking arguments "
                            f"for {name}); convert with .long()")
@@ -29,7 +29,14 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     if scale_grad_by_freq or sparse:
         raise NotImplementedError("embedding: scale_grad_by_freq and sparse gradients are not supported; "
                                   "use the defaults (False)")
+    if not isinstance(weight, Tensor) or weight.dim() != 2:
+        raise RuntimeError(f"'weight' must be 2-D, got a {weight.dim() if isinstance(weight, Tensor) else type(weight).__name__}"
+                           f"{'-D tensor' if isinstance(weight, Tensor) else ''}")
     rows = weight.shape[0]
+    extremes = index_extremes(input)  # one host read, eager mode only: jax would clamp, numpy wrap -1
+    if extremes is not None and (extremes[0] < 0 or extremes[1] >= rows):
+        raise IndexError(f"index out of range in self: embedding indices must be in [0, {rows}), got values in "
+                         f"[{extremes[0]}, {extremes[1]}]")
     if padding_idx is not None:
         if not -rows <= padding_idx < rows:
             raise AssertionError(f"Padding_idx must be within num_embeddings, got {padding_idx} for {rows} rows")

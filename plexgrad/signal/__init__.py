@@ -1,0 +1,5 @@
+"""``torch.signal``: window functions (``torch.signal.windows``)."""
+
+__all__ = ["windows"]
+
+from . import windows
