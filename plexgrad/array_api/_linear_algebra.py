@@ -60,4 +60,4 @@ def vecdot(x1, x2, /, *, axis=-1):
         raise ValueError(f"vecdot(): axis must be negative and within {len(shape)} axes, got {axis}")
     if x1.shape[axis] != x2.shape[axis]:
         raise ValueError(f"vecdot(): the vectors have {x1.shape[axis]} and {x2.shape[axis]} elements")
-    return _reduction.sum(x1 * x2, axis)
+    return _reduction.sum(x1 * x2, axis, dtype=x1.dtype)  # the operands' dtype, not torch's int64 for ints

@@ -58,7 +58,7 @@ def stack(arrays, /, *, axis=0):
     return _shape.stack(arrays, normalize_dims(axis, arrays[0].ndim + 1)[0])
 
 
-def expand_dims(x, /, *, axis=0):
+def expand_dims(x, /, axis=0):
     """``x`` with a new axis of extent 1 at ``axis`` (in ``[-ndim - 1, ndim]``)."""
     if not -x.ndim - 1 <= axis <= x.ndim:
         raise IndexError(f"expand_dims(): axis {axis} is out of range for a {x.ndim}-D array "

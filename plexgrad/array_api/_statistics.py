@@ -19,6 +19,8 @@ def _axes(x, axis):
     """``axis`` as a sorted tuple of non-negative axes (``None``: all of them)."""
     if axis is None:
         return tuple(range(x.ndim))
+    if isinstance(axis, tuple) and not axis:
+        return ()  # the standard's "reduce nothing" (plexgrad's dims=() means every axis, as torch's)
     return tuple(sorted(normalize_dims(axis, x.ndim)))
 
 
@@ -43,18 +45,18 @@ def sum(x, /, *, axis=None, dtype=None, keepdims=False):  # noqa: A001  the stan
     axes = _axes(x, axis)
     if not axes:
         return x.to(result_dtype) if x.dtype is not result_dtype else _shape.clone(x)
-    return _reduction.sum(x.to(result_dtype), axes, keepdims)
+    return _reduction.sum(x, axes, keepdims, dtype=result_dtype)
 
 
 def prod(x, /, *, axis=None, dtype=None, keepdims=False):
     """Product over ``axis`` (all axes when None, none when ``()``)."""
     result_dtype = _accumulation_dtype(x, dtype)
     axes = _axes(x, axis)
-    result = x.to(result_dtype)
     if not axes:
-        return _shape.clone(result) if result is x else result
+        return x.to(result_dtype) if x.dtype is not result_dtype else _shape.clone(x)
+    result = x
     for axis_index in reversed(axes):
-        result = _reduction.prod(result, axis_index, keepdims)
+        result = _reduction.prod(result, axis_index, keepdims, dtype=result_dtype)
     return result
 
 
@@ -107,7 +109,7 @@ def cumulative_sum(x, /, *, axis=None, dtype=None, include_initial=False):
             raise ValueError(f"cumulative_sum() needs axis= for a {x.ndim}-D array")
         axis = 0
     axis = normalize_dims(axis, x.ndim)[0]
-    result = _reduction.cumsum(x.to(_accumulation_dtype(x, dtype)), axis)
+    result = _reduction.cumsum(x, axis, dtype=_accumulation_dtype(x, dtype))
     if include_initial:
         shape = list(result.shape)
         shape[axis] = 1

@@ -87,6 +87,8 @@ def _default_rtol(x):
 
 def matrix_rank(x, /, *, rtol=None):
     """Number of singular values above ``rtol`` times the largest one."""
+    if x.numel() == 0:
+        return x.new_zeros(tuple(x.shape[:-2]), dtype=_dtypes.int64)
     singular = svdvals(x)
     if rtol is None:
         rtol = _default_rtol(x)
@@ -98,6 +100,8 @@ def matrix_rank(x, /, *, rtol=None):
 
 def pinv(x, /, *, rtol=None):
     """The Moore-Penrose pseudo-inverse, from the SVD (singular values below ``rtol`` times the largest dropped)."""
+    if x.numel() == 0:
+        return x.new_zeros(tuple(x.shape[:-2]) + (x.shape[-1], x.shape[-2]))
     u, s, vh = _plexgrad_linalg.svd(x, full_matrices=False)
     if rtol is None:
         rtol = _default_rtol(x)
