@@ -53,7 +53,7 @@ def build_backend(name, device_type, xp):
         raise TypeError(f"{xp.__name__} dtype {array.dtype} has no plexgrad equivalent")
 
     def from_host(data, dtype, index):
-        host = numpy.ascontiguousarray(numpy.asarray(data, dtype=_HOST.get(dtype)))
+        host = numpy.array(data, dtype=_HOST.get(dtype), order="C")  # ascontiguousarray would make 0-d 1-d
         return xp.asarray(host, dtype=native_dtype(dtype), device=devices[index], copy=True)
 
     def to_host(array):
@@ -99,6 +99,30 @@ def build_kernels(xp, native_dtype, devices):
 
     kernels = {op: getattr(xp, function) for op, function in UNARY.items()}
     kernels.update({op: binary(getattr(xp, function)) for op, function in BINARY.items()})
+
+    def truth(x):
+        return x if x.dtype == xp.bool else x != like(x, 0)
+
+    def logical(function):  # the standard's logical functions take bool only; the contract takes numbers too
+        def kernel(x, y):
+            x, y = operands(x, y)
+            return function(truth(x), truth(y))
+        return kernel
+
+    def boolean_as(function, boolean_function):  # numpy's bool arithmetic: + is or, * is and
+        def kernel(x, y):
+            x, y = operands(x, y)
+            if x.dtype == xp.bool:
+                return boolean_function(x, y)
+            return function(x, y)
+        return kernel
+
+    for op, boolean_function in (("add", xp.logical_or), ("mul", xp.logical_and), ("maximum", xp.logical_or),
+                                 ("minimum", xp.logical_and)):
+        kernels[op] = boolean_as(getattr(xp, BINARY[op]), boolean_function)
+    kernels["logical_not"] = lambda x: xp.logical_not(truth(x))
+    for op in ("logical_and", "logical_or", "logical_xor"):
+        kernels[op] = logical(getattr(xp, op))
 
     def fmod(x, y):  # C's fmod: the remainder takes the sign of x (the standard's remainder: of y)
         x, y = operands(x, y)

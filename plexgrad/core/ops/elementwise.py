@@ -206,14 +206,6 @@ ne = binary("ne", dtype_rule="bool")
 lt = binary("lt", dtype_rule="bool")
 le = binary("le", dtype_rule="bool")
 gt = binary("gt", dtype_rule="bool")
-
-
-def _relu_backward_decomposition(device, grad, output):
-    return call(mul.op, device, grad, call(gt.op, device, output, 0))
-
-
-_relu_backward_op = declare("relu_backward", signature="grad, output", decomposition=_relu_backward_decomposition,
-                            uses=("mul", "gt"), doc="grad where output > 0, else 0 (relu's first-order gradient)")
 ge = binary("ge", dtype_rule="bool")
 logical_and = binary("logical_and", dtype_rule="bool")
 logical_or = binary("logical_or", dtype_rule="bool")
@@ -239,6 +231,14 @@ _where_op = declare("where", _where_backward, dtype_rule="promote_values", doc="
                     signature="condition, x, y")
 
 
+def _relu_backward_decomposition(device, grad, output):
+    # where, not grad * mask: a kernel's operands share one dtype (a strict array API backend
+    # refuses float * bool)
+    return call(_where_op, device, call(gt.op, device, output, 0), grad, call(mul.op, device, grad, 0))
+
+
+_relu_backward_op = declare("relu_backward", signature="grad, output", decomposition=_relu_backward_decomposition,
+                            uses=("where", "mul", "gt"), doc="grad where output > 0, else 0 (relu's first-order gradient)")
 def _where_raw(condition, first, second):
     return where(condition, first, second)
 
