@@ -133,7 +133,7 @@ CASES = [
                                      xp.linalg.matrix_norm(a), xp.linalg.vector_norm(a, axis=-1, ord=1),
                                      xp.linalg.trace(a), xp.linalg.diagonal(a, offset=1)),
      [_data((2, 3, 3), F64) + 3 * numpy.eye(3)]),
-    ("linalg solve cross outer", lambda xp, a, b, c: (xp.linalg.solve(a, b), xp.linalg.cross(c, c[::-1]),
+    ("linalg solve cross outer", lambda xp, a, b, c: (xp.linalg.solve(a, b), xp.linalg.cross(c, xp.flip(c)),
                                                       xp.linalg.outer(c, c)),
      [_data((3, 3), F64) + 3 * numpy.eye(3), _data((3, 2), F64), _data((3,), F64)]),
     ("linalg spectral", lambda xp, a: (xp.linalg.eigvalsh(a @ xp.matrix_transpose(a)), xp.linalg.svdvals(a),
@@ -165,11 +165,15 @@ def _flatten(value):
 
 
 def _run(xp, function, inputs, device):
-    if xp is pxp:
-        arrays = [pxp.asarray(array, device=device) for array in inputs]
-    else:
-        arrays = [strict.asarray(array) for array in inputs]
-    return function(xp, *arrays)
+    if xp is not pxp:
+        return function(xp, *[strict.asarray(array) for array in inputs])
+    arrays = [pxp.asarray(array, device=device) for array in inputs]
+    previous = plexgrad.get_default_dtype()
+    plexgrad.set_default_dtype(plexgrad.float64)  # array_api_strict's default floating dtype (the standard
+    try:                                          # lets each library choose; plexgrad's is float32)
+        return function(xp, *arrays)
+    finally:
+        plexgrad.set_default_dtype(previous)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case[0] for case in CASES])
@@ -197,7 +201,7 @@ def test_matches_array_api_strict(case, device):
 BAD = [
     ("squeeze of an axis that is not 1", lambda xp, a: xp.squeeze(a, axis=0), [_data((2, 3), F32)], ValueError),
     ("reshape copy=False of a transposed array", lambda xp, a: xp.reshape(xp.matrix_transpose(a), (6,), copy=False),
-     [_data((2, 3), F32)], ValueError),
+     [_data((2, 3), F32)], ValueError, (ValueError, AttributeError)),  # array_api_strict raises AttributeError
     ("asarray copy=False with a dtype change", lambda xp, a: xp.asarray(a, dtype=xp.float64, copy=False),
      [_data((2,), F32)], ValueError),
     ("asarray of a list with copy=False", lambda xp: xp.asarray([1, 2], copy=False), [], ValueError),
@@ -210,8 +214,8 @@ BAD = [
 
 @pytest.mark.parametrize("case", BAD, ids=[case[0] for case in BAD])
 def test_bad_input_raises_like_the_standard(case, device):
-    name, function, inputs, error = case
-    with pytest.raises(error):
+    name, function, inputs, error = case[:4]
+    with pytest.raises(case[4] if len(case) > 4 else error):
         _run(strict, function, inputs, None)
     with pytest.raises(error):
         _run(pxp, function, inputs, device)
@@ -228,9 +232,6 @@ def test_inspection_and_data_type_functions_match_the_standard():
     assert set(info.dtypes(kind="integral")) == {"int8", "int16", "int32", "int64", "uint8"}
     assert set(info.dtypes(kind=("bool", "real floating"))) == {"bool", "float32", "float64"}
     for a, b in [("int8", "uint8"), ("int16", "int32"), ("float32", "float64"), ("uint8", "int64")]:
-        assert pxp.result_type(getattr(pxp, a), getattr(pxp, b)).name == strict.result_type(
-            getattr(strict, a), getattr(strict, b)).__str__().split(".")[-1].rstrip("'>)").split("'")[-1] \
-            or True
         ours = pxp.result_type(getattr(pxp, a), getattr(pxp, b)).name
         theirs = strict.asarray(0, dtype=strict.result_type(getattr(strict, a), getattr(strict, b)))
         assert ours == str(numpy.from_dlpack(theirs).dtype)

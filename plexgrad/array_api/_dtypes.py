@@ -113,12 +113,10 @@ def can_cast(from_, to):
     target = as_standard_dtype(to, "to")
     if source is target:
         return True
-    if source is bool:
-        return True
-    if target is bool:
-        return False
-    if source.is_floating_point and not target.is_floating_point:
-        return False
+    if source is bool or target is bool:
+        return False  # bool and the numeric dtypes do not promote to one another in the standard
+    if source.is_floating_point != target.is_floating_point:
+        return False  # nor do integers and floating dtypes (torch would allow int -> float)
     return _dtypes.promote_types(source, target) is target
 
 

@@ -170,8 +170,8 @@ def _imag(x):
 
 def _sign(x):
     if x.dtype.is_floating_point:
-        # sign(nan) is nan, as the standard says (torch gives 0)
-        return _ew.where(_ew.isnan(x), x, _ew.sign(x))
+        # sign(nan) is nan and sign(-0.0) is +0, as the standard says (torch gives 0 and, on jax, -0)
+        return _ew.where(_ew.isnan(x), x, _ew.where(x == 0, 0.0, _ew.sign(x)))
     return _ew.sign(x)
 
 
