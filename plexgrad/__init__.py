@@ -29,7 +29,7 @@ from .core.ops.elementwise import (neg, abs, exp, log, sqrt, rsqrt, sin, cos, ta
                                    log10, reciprocal, square, logical_not, bitwise_not, isnan, isinf, isfinite,
                                    add, sub, mul, div, pow, maximum, minimum, atan2, remainder, fmod,
                                    floor_divide, eq, ne, lt, le, gt, ge, logical_and, logical_or, logical_xor,
-                                   bitwise_and, bitwise_or, bitwise_xor, where)
+                                   bitwise_and, bitwise_or, bitwise_xor, bitwise_left_shift, bitwise_right_shift, where)
 from .core.ops.reduction import (sum, mean, prod, amax, amin, max, min, argmax, argmin, all, any, cumsum,
                                  cumprod, gather, scatter_add)
 from .core.ops.shape import (reshape, permute, transpose, t, squeeze, unsqueeze, flatten, unflatten, cat,
@@ -54,6 +54,7 @@ from .linalg import det, slogdet, logdet, inv as inverse
 from .core.legacy import LEGACY_TYPES as _LEGACY_TYPES
 from . import autograd, cuda
 from .serialization import save, load
+from .core.kernel_errors import OutOfMemoryError
 
 _LAYERS_ABOVE = ("nn", "optim", "data", "utils")
 """Subpackages built on the core, imported on first use (``plexgrad.nn``, ``from plexgrad import optim``):

@@ -17,9 +17,23 @@ Required conversions:
   share memory natively.  Immutable backends (jax) instead provide
   ``scatter_flat(base, flat_indices, values)``, and the core keeps views in step.
 - ``device_count()``: how many devices of this type exist.
+
+Error translation (optional): ``errors`` maps a kind of failure to the exception classes your
+library raises for it, and the core raises torch's exception type instead, by class (never
+by class name):
+
+- ``"singular"``: a matrix is singular / not positive-definite -> ``plexgrad.linalg.LinAlgError``
+- ``"index"``: an index out of range -> ``IndexError``
+- ``"allocation"``: out of memory -> ``plexgrad.OutOfMemoryError`` (torch.OutOfMemoryError)
+
+The defaults are ``()``, ``(IndexError,)`` and ``(MemoryError,)``.
 """
 
-__all__ = ["Backend"]
+__all__ = ["Backend", "ERROR_KINDS"]
+
+ERROR_KINDS = ("singular", "index", "allocation")
+"""The kinds of kernel failures a backend can name exception classes for (``Backend(errors=...)``)."""
+_DEFAULT_ERRORS = {"singular": (), "index": (IndexError,), "allocation": (MemoryError,)}
 
 
 class Backend:
@@ -27,7 +41,7 @@ class Backend:
 
     def __init__(self, name, device_types, kernels, *, from_host, to_host, native_dtype, dtype_of,
                  mutable, device_count, assign=None, scatter_flat=None, owned=None,
-                 synchronize=None, index_of=None):
+                 synchronize=None, index_of=None, errors=None):
         self.name = name
         self.device_types = tuple(device_types)
         self.kernels = dict(kernels)
@@ -42,6 +56,7 @@ class Backend:
         self.owned = owned or (lambda array: array)
         self.synchronize = synchronize or (lambda: None)
         self.index_of = index_of or (lambda array: 0)
+        self.errors = _checked_errors(name, errors)
         if mutable and assign is None:
             raise TypeError(f"backend {name!r} is mutable but supplies no assign(destination, source)")
         if not mutable and scatter_flat is None:
@@ -49,3 +64,16 @@ class Backend:
 
     def __repr__(self):
         return f"<Backend {self.name} devices={self.device_types} ops={len(self.kernels)}>"
+
+
+def _checked_errors(name, errors):
+    """``errors`` (kind -> exception class or tuple of them) merged over the defaults, checked."""
+    merged = dict(_DEFAULT_ERRORS)
+    for kind, classes in (errors or {}).items():
+        if kind not in ERROR_KINDS:
+            raise TypeError(f"backend {name!r}: unknown error kind {kind!r} in errors=; use one of {ERROR_KINDS}")
+        classes = classes if isinstance(classes, tuple) else (classes,)
+        if not all(isinstance(cls, type) and issubclass(cls, BaseException) for cls in classes):
+            raise TypeError(f"backend {name!r}: errors[{kind!r}] must be exception classes, got {classes!r}")
+        merged[kind] = classes
+    return merged

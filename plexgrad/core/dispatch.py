@@ -30,7 +30,7 @@ receives the device as its first argument, for the same reason.
 
 __all__ = ["Op", "Rule", "OPS", "KINDS", "register_op", "call", "table_of", "kernel_for", "backend_for_type",
            "backend_of", "missing_kernel", "coverage", "runs", "native", "runnable", "can_run", "forced_decompositions",
-           "forced_missing", "reset", "signature_text"]
+           "forced_missing", "reset", "signature_text", "MissingKernelError", "observing"]
 
 import contextlib
 
@@ -51,6 +51,20 @@ _BACKENDS = {}
 # at once must all find full tables.
 _LOCK = first_use_lock
 _FORCED = {}  # device type -> {op name: "decomposed" or "missing"}, overriding the backend's kernels (tests)
+
+
+class MissingKernelError(NotImplementedError):
+    """An op that a backend neither implements nor can decompose was called on its device.
+
+    A subclass of NotImplementedError (what torch raises there), so callers that catch that keep
+    working; ``op`` and ``backend`` name what is missing, so the conformance kit reports it as
+    declared-missing instead of failing (a kernel that itself raises NotImplementedError is a failure).
+    """
+
+    def __init__(self, message, op, backend):
+        super().__init__(message)
+        self.op = op
+        self.backend = backend
 
 
 class Rule:
@@ -302,10 +316,9 @@ def missing_kernel(op_name, backend_name):
     def raise_missing(*args, **kwargs):
         implementers = _registry().backends_implementing(op_name)
         where = ", ".join(implementers) if implementers else "no installed backend"
-        raise NotImplementedError(
+        raise MissingKernelError(
             f"op '{op_name}' is not implemented by backend '{backend_name}'; it is implemented by: {where}. "
-            "Move the tensor there with .to(device) or add the kernel to the backend."
-        )
+            "Move the tensor there with .to(device) or add the kernel to the backend.", op_name, backend_name)
     raise_missing.missing = True
     raise_missing.dispatch_kind = "missing"
     return raise_missing
@@ -352,6 +365,50 @@ def _overridden(device_type, overrides):
             else:
                 _FORCED[device_type] = previous
             _refill(device_type)
+
+
+@contextlib.contextmanager
+def observing(device_type):
+    """Record which ops run on ``device_type`` inside the block: yields a set that fills with op names.
+
+    Every op's kernel for that device type is swapped for a recording wrapper for the duration
+    (and put back after), so the hot paths pay nothing outside the block.  For the conformance kit,
+    which attributes each case to the declared ops it exercised.  Not thread-safe against other
+    threads using that device type.
+    """
+    backend_for_type(device_type)
+    seen = set()
+    with _LOCK:
+        saved = {name: (op.kernels.get(device_type), op.natives.get(device_type)) for name, op in OPS.items()}
+        for name, op in list(OPS.items()):
+            kernel, native_kernel = saved[name]
+            if kernel is not None:
+                op.kernels[device_type] = _observed(name, kernel, seen)
+            if native_kernel is not None:
+                op.natives[device_type] = _observed(name, native_kernel, seen)
+    try:
+        yield seen
+    finally:
+        with _LOCK:
+            for name, (kernel, native_kernel) in saved.items():
+                op = OPS.get(name)
+                if op is None:
+                    continue
+                if kernel is not None:
+                    op.kernels[device_type] = kernel
+                if native_kernel is not None or device_type in op.natives:
+                    op.natives[device_type] = native_kernel
+
+
+def _observed(name, kernel, seen):
+    def observed(*args):
+        seen.add(name)
+        return kernel(*args)
+    observed.__name__ = getattr(kernel, "__name__", name)
+    for attribute in ("dispatch_kind", "missing"):
+        if hasattr(kernel, attribute):
+            setattr(observed, attribute, getattr(kernel, attribute))
+    return observed
 
 
 def reset():

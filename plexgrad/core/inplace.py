@@ -20,7 +20,7 @@ from .autograd.grad_mode import state as grad_state
 from .op import Rule, cast, record
 from .storage import bump_version
 from .tensor import Tensor, make_tensor
-from .dispatch import backend_for_type, call, native
+from .dispatch import OPS, backend_for_type, call, native
 from .view_replay import refresh_views, regenerate_views, replay, replay_arrays, scatter_back
 from .views import DEFAULT, MULTI_OUTPUT, ViewMeta, hand_storage_to_hidden_root, live_views, register, root_of
 
@@ -68,7 +68,7 @@ def check_in_place(target, recording, through_view=False):
 def snapshot(target):
     """An independent copy of ``target`` carrying its autograd history (for rules that save it)."""
     backend = target._backend()
-    data = target._data.copy() if backend.mutable else target._data
+    data = call(OPS["copy"], target._device, target._data) if backend.mutable else target._data
     copy = make_tensor(data, target._dtype, target._device)
     copy._grad_fn = target._grad_fn
     copy._requires_grad = target._requires_grad
@@ -163,7 +163,7 @@ def view_scatter(base, steps, value):
     device = base._device
     shape = tuple(value._data.shape)
     if backend.mutable:
-        data = backend.owned(base._data).copy()
+        data = backend.owned(call(OPS["copy"], device, base._data))
         region = replay_arrays(device, data, steps)[-1]
         try:
             backend.assign(region, value._data)

@@ -17,6 +17,7 @@ from .autograd.grad_mode import state as grad_state
 from .autograd.node import Node
 from .dispatch import Op, Rule, kernel_for, register_op, table_of
 from .dtype_rules import RULES as _DTYPE_RULES
+from .kernel_errors import translated
 from .storage import VersionCounter
 from .tensor import Tensor, make_tensor
 
@@ -377,6 +378,11 @@ def _kernel_error(name, operands, error):
     if isinstance(error, (NotImplementedError, IndexError)):
         return error
     tensors = [value for value in operands if isinstance(value, Tensor)]
+    if tensors:
+        torch_error = translated(error, tensors[0]._backend(), f"{name} failed for "
+                                 f"{', '.join(_describe(value) for value in operands)}")
+        if torch_error is not None:
+            return torch_error
     devices = {t._device for t in tensors}
     if len(devices) > 1:
         first, second = list(devices)[:2]

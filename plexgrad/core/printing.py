@@ -13,6 +13,7 @@ import math
 import numpy
 
 from . import dtypes
+from .shapes import element_count
 
 
 class _Options:
@@ -178,7 +179,7 @@ def tensor_repr(tensor, prefix="tensor("):
     if tensor._device.type != "cpu":
         suffixes.append(f"device='{tensor._device}'")
     shape = tuple(tensor._data.shape)
-    if tensor._data.size == 0:
+    if element_count(tensor._data) == 0:
         if len(shape) != 1:
             suffixes.append(f"size={shape}")
         if tensor._dtype is not default_dtype:

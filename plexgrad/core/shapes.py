@@ -1,6 +1,6 @@
 """Shape arithmetic shared by ops: broadcasting, dimension wrapping, view strides."""
 
-__all__ = ["broadcast_shapes", "broadcast_shapes_or_none", "wrap_dim", "normalize_dims",
+__all__ = ["element_count", "broadcast_shapes", "broadcast_shapes_or_none", "wrap_dim", "normalize_dims",
            "contiguous_strides", "view_strides", "shape_from_args"]
 
 
@@ -106,3 +106,12 @@ def shape_from_args(args, function_name="shape"):
         else:
             raise TypeError(f"{function_name} must be integers, got {type(extent).__name__} in {args!r}")
     return tuple(result)
+
+
+def element_count(array):
+    """The number of elements of a native array, from its ``shape`` alone (the array API's ``size``
+    may be None, and is not part of the backend contract)."""
+    count = 1
+    for extent in array.shape:
+        count *= int(extent)
+    return count

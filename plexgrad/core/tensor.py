@@ -12,7 +12,7 @@ from . import dtypes
 from .autograd import api as _autograd_api
 from .autograd.grad_mode import state as grad_state
 from .dispatch import backend_for_type
-from .shapes import wrap_dim
+from .shapes import element_count, wrap_dim
 from .size import Size
 from .storage import version_of
 
@@ -93,7 +93,7 @@ class Tensor:
 
     def numel(self):
         """The number of elements."""
-        return int(self._data.size)
+        return element_count(self._data)
 
     nelement = numel
 
@@ -275,7 +275,7 @@ class Tensor:
     # ---- conversion ------------------------------------------------------------------
     def item(self):
         """The value of a one-element tensor as a Python number."""
-        if self._data.size != 1:
+        if element_count(self._data) != 1:
             raise RuntimeError(
                 f"a Tensor with {self.numel()} elements cannot be converted to Scalar; "
                 "use .tolist() for a Python list, or index a single element first"
@@ -326,7 +326,7 @@ class Tensor:
         return (self[index] for index in range(self._data.shape[0]))
 
     def __bool__(self):
-        if self._data.size != 1:
+        if element_count(self._data) != 1:
             raise RuntimeError(
                 f"Boolean value of Tensor with {self.numel()} values is ambiguous; use .any() or .all()"
             )
@@ -339,7 +339,7 @@ class Tensor:
         return int(self.item())
 
     def __index__(self):
-        if self._dtype.category != dtypes.INTEGER or self._data.size != 1:
+        if self._dtype.category != dtypes.INTEGER or element_count(self._data) != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self.item())
 

@@ -25,6 +25,7 @@ PLUGINS = {
     "plexgrad-oldapi": ("oldapi", FIXTURES / "old_api_backend.py"),
     "plexgrad-frob": ("frob", FIXTURES / "unavailable_backend.py"),
     "plexgrad-malformed": ("malformed", FIXTURES / "malformed_backend.py"),
+    "plexgrad-wrong": ("wrong", FIXTURES / "wrong_backend.py"),
 }
 
 

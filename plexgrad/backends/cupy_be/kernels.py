@@ -111,4 +111,6 @@ def build_backend():
         from_host=from_host, to_host=cupy.asnumpy, native_dtype=native_dtype, dtype_of=dtype_of,
         mutable=True, device_count=cupy.cuda.runtime.getDeviceCount, assign=assign,
         synchronize=lambda: cupy.cuda.Device().synchronize(), index_of=lambda array: array.device.id,
+        # cupy.linalg raises numpy's LinAlgError; cupy's OutOfMemoryError is a MemoryError (the default)
+        errors={"singular": numpy.linalg.LinAlgError},
     )

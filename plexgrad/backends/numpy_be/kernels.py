@@ -238,4 +238,5 @@ def build_backend():
         "numpy", ("cpu",), kernels,
         from_host=from_host, to_host=to_host, native_dtype=native_dtype, dtype_of=dtype_of,
         mutable=True, device_count=lambda: 1, assign=assign, owned=owned,
+        errors={"singular": numpy.linalg.LinAlgError},
     )

@@ -3,6 +3,7 @@
 __all__ = ["backward", "grad", "Variable"]
 
 from ..dispatch import call
+from ..shapes import element_count
 from ..tensor import Tensor, make_tensor
 from .engine import run_backward
 
@@ -26,7 +27,7 @@ def _root_gradients(outputs, gradients, create_graph):
         if not output._requires_grad:
             raise RuntimeError(f"element {position} of tensors does not require grad and does not have a grad_fn")
         if gradient is None:
-            if output._data.size != 1:
+            if element_count(output._data) != 1:
                 raise RuntimeError(
                     f"grad can be implicitly created only for scalar outputs; output {position} has shape "
                     f"{list(output.shape)}. Pass gradient= (e.g. plexgrad.ones_like(output)) or reduce it "

@@ -11,6 +11,7 @@ __all__ = ["with_rule", "run_kernel", "wrap", "refuse_backward", "with_out", "ch
 import functools
 
 from ..autograd.grad_mode import no_grad, state as grad_state
+from ..dispatch import OPS, call
 from ..op import Rule, kernel_for, record, _kernel_error
 from ..tensor import Tensor, make_tensor
 
@@ -82,7 +83,7 @@ def write_out(out, result):
         resized = _op.cast(result, out._dtype) if result._dtype is not out._dtype else result
         if result._dtype.category > out._dtype.category:
             assign_in_place(out, result, False)  # raises the cast error
-        out._data = resized._data.copy() if out._backend().mutable else resized._data
+        out._data = call(OPS["copy"], out._device, resized._data) if out._backend().mutable else resized._data
         from ..storage import bump_version
         bump_version(out)
         return out

@@ -10,6 +10,7 @@ kernel produced (argmax, argsort) are in range by construction and go to
 __all__ = ["IndexOutOfRange", "check_index_range", "index_extremes"]
 
 from ..host_checks import host_values
+from ..shapes import element_count
 
 
 class IndexOutOfRange(IndexError, RuntimeError):
@@ -20,7 +21,7 @@ class IndexOutOfRange(IndexError, RuntimeError):
 def index_extremes(index):
     """``(lowest, highest)`` value of the integer tensor ``index``, or ``None`` when there is
     nothing to check (an empty index, or host checks skipped by a tracer)."""
-    if index._data.size == 0:
+    if element_count(index._data) == 0:
         return None
     host = host_values(index)
     if host is None:

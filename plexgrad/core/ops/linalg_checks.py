@@ -8,12 +8,9 @@ import numpy
 
 from .. import dtypes
 from ..host_checks import host_checks_enabled, host_values
+from ..kernel_errors import LinAlgError, translated
 from ..op import kernel_for
 from ..tensor import Tensor, make_tensor
-
-
-class LinAlgError(RuntimeError):
-    """A matrix is singular or not positive-definite (torch.linalg.LinAlgError)."""
 
 
 def check_matrix(name, value, square=True, argument="A"):
@@ -39,8 +36,11 @@ def call_kernel(op, name, inputs, params=(), failure=None):
     try:
         return kernel_for(op, inputs[0]._device)(*[t._data for t in inputs], *params)
     except Exception as error:
-        if type(error).__name__ == "LinAlgError":
+        torch_error = translated(error, inputs[0]._backend(), name)
+        if isinstance(torch_error, LinAlgError):
             raise LinAlgError(f"{name}: {failure or error}") from None
+        if torch_error is not None:
+            raise torch_error from error
         raise RuntimeError(f"{name} failed for shapes {[list(t.shape) for t in inputs]}: "
                            f"{type(error).__name__}: {error}") from error
 

@@ -11,7 +11,7 @@ from .. import dtypes
 from ..autograd.grad_mode import state as grad_state
 from ..dispatch import table_of
 from ..op import apply, cast, declare, kernel_for, record_unary
-from ..shapes import normalize_dims, wrap_dim
+from ..shapes import element_count, normalize_dims, wrap_dim
 from ..tensor import Tensor, make_tensor
 from .index_checks import check_index_range
 from . import shape as _shape_ops
@@ -102,7 +102,7 @@ def _prod_backward(node, grad):
     (input,) = node.saved_tensors
     input_shape, dims, keepdim = node.params
     grad = expand_reduced(grad, input_shape, dims, keepdim)
-    if input._data.size == 0:
+    if element_count(input._data) == 0:
         return (grad,)  # nothing to differentiate (and no element to exclude)
     # Branch-free on the data (no host read, so traceable).  create_graph: the product of the others
     # (exclusive running products) is exact with any number of zeros, and so are its derivatives.
@@ -167,7 +167,7 @@ _amin_op = declare("amin", _extreme_backward, signature="x, dims: static, keepdi
 
 def _extreme(op, input, dim, keepdim):
     dims, keepdim = reduction_args(input, dim, keepdim, None, None)
-    if input._data.size == 0:
+    if element_count(input._data) == 0:
         raise IndexError(f"{op.name}(): Expected reduction dim to be specified for input.numel() == 0, "
                          f"and the dims reduced must have non-zero size; got shape {list(input.shape)}")
     return apply(op, (input,), (dims, keepdim), save=(0,), save_output=True,

@@ -11,7 +11,7 @@ __all__ = ["index_select", "masked_select", "masked_fill", "scatter", "take", "t
 
 from .. import dtypes
 from ..op import apply, cast, declare
-from ..shapes import broadcast_shapes, wrap_dim
+from ..shapes import broadcast_shapes, element_count, wrap_dim
 from ..tensor import Tensor
 from .composite import check_tensor
 from .elementwise import where
@@ -146,7 +146,7 @@ def take(input, index):
     """Elements of the flattened ``input`` at positions ``index`` (result has ``index``'s shape)."""
     check_tensor("take", input)
     _check_index_dtype("take", index, allow_int32=False)
-    size = input._data.size
+    size = element_count(input._data)
     extremes = index_extremes(index)  # None when empty or skipped by a tracer
     if extremes is not None:
         for bad in (extremes[1], extremes[0]):

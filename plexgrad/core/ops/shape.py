@@ -11,7 +11,7 @@ from .. import dtypes
 from ..autograd.grad_mode import state as grad_state
 from ..dispatch import table_of
 from ..op import apply, cast, declare, kernel_for, promote_pair, record, _kernel_error
-from ..shapes import contiguous_strides, shape_from_args, view_strides, wrap_dim
+from ..shapes import element_count, contiguous_strides, shape_from_args, view_strides, wrap_dim
 from ..tensor import Tensor
 from ..layout import has_root_layout, strides as _strides
 from ..views import MULTI_OUTPUT, make_view
@@ -94,7 +94,7 @@ def _can_view(input, shape):
 
 def reshape(input, *shape):
     """Same data in a new shape (a view when the layout allows, else a copy); one extent may be -1."""
-    shape = _infer_shape(shape_from_args(shape, "reshape(): shape"), int(input._data.size))
+    shape = _infer_shape(shape_from_args(shape, "reshape(): shape"), element_count(input._data))
     if _can_view(input, shape):
         return view_op(_reshape_op, input, (shape,), tuple(input._data.shape))
     return view_op(_reshape_op, contiguous(input), (shape,), tuple(input._data.shape))
@@ -114,7 +114,7 @@ def view(input, *shape):
         device = input._device
         data = kernel_for(_view_dtype_op, device)(input._data, target)
         return make_view(input, data, (_view_dtype_op, (target,), None, None, target))
-    shape = _infer_shape(shape_from_args(shape, "view(): shape"), int(input._data.size))
+    shape = _infer_shape(shape_from_args(shape, "view(): shape"), element_count(input._data))
     if not _can_view(input, shape):
         raise RuntimeError(
             f"view size is not compatible with input tensor's size and stride (at least one dimension spans "

@@ -14,7 +14,7 @@ import math
 
 from .. import dtypes
 from ..op import Rule, cast
-from ..shapes import wrap_dim
+from ..shapes import element_count, wrap_dim
 from .composite import check_tensor, with_rule
 from .elementwise import abs as absolute, isnan, sign, sqrt, where
 from .reduction import amax, amin, expand_reduced, gather_checked, reduction_args, sum as reduce_sum
@@ -92,7 +92,7 @@ def _median(name, input, dim, keepdim, ignore_nan):
     check_tensor(name, input)
     if dim is None:
         flat = input.reshape(-1)
-        if flat._data.size == 0:
+        if element_count(flat._data) == 0:
             raise IndexError(f"{name}() input tensor cannot be empty")
         # as torch: the gradient of the global median is shared evenly among the elements equal to it
         return with_rule(_GLOBAL_MEDIAN_RULE, (input,), lambda: _median(name, flat, 0, False, ignore_nan).values,
@@ -202,7 +202,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
                            "'fro' and 'nuc')")
     order = float(ord)
     dims, keepdim = reduction_args(x, dim, keepdim, None, None)
-    if x._data.size == 0 and order < 0:
+    if element_count(x._data) == 0 and order < 0:
         raise RuntimeError(f"linalg.vector_norm cannot compute the {ord} norm on an empty tensor because the "
                            "operation does not have an identity")
     shape = tuple(x._data.shape)

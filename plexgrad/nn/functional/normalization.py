@@ -32,10 +32,10 @@ def _check_batch_norm_input(input, statistics, training):
                          f"{list(shape)}")
     channels = shape[1]
     for name, value in statistics:
-        if value is not None and value._data.size != channels:
+        if value is not None and value.numel() != channels:
             raise RuntimeError(f"batch_norm: {name} should contain {channels} elements (the input's channel "
-                               f"dimension 1), not {value._data.size}")
-    if training and input._data.size // channels <= 1:
+                               f"dimension 1), not {value.numel()}")
+    if training and input.numel() // channels <= 1:
         raise ValueError(f"Expected more than 1 value per channel when training, got input size "
                          f"{input.shape}")
 
@@ -80,7 +80,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if training or running_mean is None or running_var is None:
         output, mean, variance = batch_statistics_forward(input, weight, bias, eps, shape)
         if training and running_mean is not None and running_var is not None:
-            count = input._data.size // shape[1]
+            count = input.numel() // shape[1]
             _update_running(running_mean, running_var, input, mean, variance, momentum, count / (count - 1))
         return output
     scale = (running_var + eps).rsqrt()

@@ -1,13 +1,15 @@
 """The op table: every plexgrad op (or variant of its arguments) with a numpy reference.
 
+The conformance kit's data (``plexgrad.testing``): each entry becomes value, dtype, gradient,
+layout and empty/0-d cases on the device under test.
+
 An entry is one line: ``op(name, plexgrad function, numpy reference, *argument specs,
 dtypes=..., result=..., grad=..., gradgrad=..., layouts=..., tol=...)``.  ``T(shape,
 domain, dtype)`` describes a tensor argument: ``dtype=None`` means "the dtype under
 test", a fixed name ("int64", "bool") is used for indices and masks.  Helpers
 (``binary``, ``reduction``) expand one line into the usual variants (broadcast, 0-d,
-Python scalars; dims and keepdim).  ``tests/test_op_table.py`` runs every entry on every
-installed backend: values and dtype, gradients (float64 central differences),
-double backward where ``gradgrad=True``, non-contiguous inputs where ``layouts=True``.
+Python scalars; dims and keepdim).  ``elementwise=True`` entries also run on empty and
+0-d inputs of the same rank pattern.
 """
 
 import math
@@ -80,6 +82,7 @@ ONE_ZERO = Domain("one zero", _with_zero(1), lambda rng, s: rng.integers(-2, 3, 
 POSITIVE_ONE_ZERO = Domain("positive, one zero", _with_zero(1, signed=False), lambda rng, s: rng.integers(0, 3, s))
 TWO_ZEROS = Domain("two zeros", _with_zero(2), lambda rng, s: rng.integers(-2, 3, s))
 SPECIAL = Domain("nan/inf", _special, lambda rng, s: rng.integers(-4, 5, s))
+SHIFTS = Domain("shifts", lambda rng, s: rng.integers(0, 4, s).astype(float), lambda rng, s: rng.integers(0, 4, s))
 BITS = Domain("bits", lambda rng, s: rng.uniform(-2, 2, s), lambda rng, s: rng.integers(0, 64, s))
 
 
@@ -138,7 +141,7 @@ class Entry:
     """One row of the table (see the module docstring)."""
 
     def __init__(self, name, function, reference, args, dtypes=FLOATS, result=SAME, grad=True, gradgrad=False,
-                 layouts=True, tol=None, wrt=None, variant=False):
+                 layouts=True, tol=None, wrt=None, variant=False, elementwise=False):
         self.name = name
         self.function = function
         self.reference = reference
@@ -150,7 +153,8 @@ class Entry:
         self.layouts = layouts
         self.tol = dict(TOLERANCES, **(tol or {}))
         self.wrt = wrt
-        self.variant = variant  # a secondary variant: off the cpu, values on its first dtype and no gradients
+        self.variant = variant  # a secondary variant (0-d operand, Python scalar, keepdim): values only
+        self.elementwise = elementwise  # every argument may take any shape (all the same): also run empty and 0-d
 
     def __repr__(self):
         return f"<Entry {self.name}>"
@@ -190,7 +194,8 @@ def binary(name, function, reference, domains=(REAL, REAL), scalar=1.5, int_scal
     float_result = BOOL if result is BOOL else FLOAT
     int_result = BOOL if result is BOOL else _bool_to_long(result)
     entries = [
-        op(name, function, reference, T((2, 3), first), T((2, 3), second), result=result, dtypes=dtypes, **base),
+        op(name, function, reference, T((2, 3), first), T((2, 3), second), result=result, dtypes=dtypes,
+           elementwise=True, **base),
         op(f"{name}[broadcast]", function, reference, T((3, 1), first), T((1, 4), second), result=result,
            dtypes=variant_dtypes, **base),
         op(f"{name}[0-d other]", function, reference, T((2, 3), first), T((), second), result=result,
@@ -574,6 +579,10 @@ BINARY = [
             dtypes=INTS + ("bool",), grad=False),
     *binary("bitwise_xor", pg.bitwise_xor, np.bitwise_xor, domains=(BITS, BITS), scalar=None, int_scalar=5,
             dtypes=INTS + ("bool",), grad=False),
+    *binary("bitwise_left_shift", pg.bitwise_left_shift, np.left_shift, domains=(BITS, SHIFTS), scalar=None,
+            int_scalar=3, dtypes=INTS, grad=False),
+    *binary("bitwise_right_shift", pg.bitwise_right_shift, np.right_shift, domains=(BITS, SHIFTS), scalar=None,
+            int_scalar=3, dtypes=INTS, grad=False),
     op("where", pg.where, np.where, T((2, 3), dtype="bool"), T((2, 3)), T((2, 3)), dtypes=ANY, gradgrad=True),
     op("where[broadcast]", pg.where, np.where, T((3, 1), dtype="bool"), T((1, 4)), T((3, 4)), dtypes=NUMBERS),
     op("where[0-d other]", pg.where, np.where, T((2, 3), dtype="bool"), T((2, 3)), T(()), dtypes=NUMBERS),
@@ -585,7 +594,17 @@ BINARY = [
        T((2, 3), dtype="bool"), T((2, 3))),
 ]
 
+for _entry in UNARY:  # fixed-value domains draw a fixed shape
+    _entry.elementwise = _entry.args[0].domain.name != "halves"
+
 REDUCTIONS = [
+    op("sum[empty]", pg.sum, lambda x: np_sum(x, None, False), T((0, 3)), dtypes=NUMBERS, result=LONG_INTS,
+       grad=False),
+    op("sum[empty, dim]", lambda x: pg.sum(x, 0), lambda x: np_sum(x, 0, False), T((0, 3)), grad=False),
+    op("prod[empty]", pg.prod, lambda x: np_prod(x, None, False), T((2, 0)), dtypes=NUMBERS, result=LONG_INTS,
+       grad=False),
+    op("mean[empty dim]", lambda x: pg.mean(x, 1), lambda x: np.full(x.shape[:1], np.nan, x.dtype), T((2, 0)),
+       grad=False),
     *reduction("sum", pg.sum, np_sum, dtypes=NUMBERS, result=LONG_INTS, gradgrad=True),
     op("sum[int32]", pg.sum, lambda x: np.sum(x, dtype=np.int64), T((2, 3)), dtypes=("int32",), result=LONG,
        grad=False),
@@ -766,6 +785,8 @@ CASTS = [
     op("long", lambda x: x.long(), lambda x: np.trunc(x).astype(np.int64), T((2, 3)), dtypes=NUMBERS, result=LONG,
        grad=False),
     op("bool", lambda x: x.bool(), lambda x: x != 0, T((2, 3), ONE_ZERO), dtypes=ANY, result=BOOL, grad=False),
+    op("Tensor.view[dtype]", lambda x: x.view(pg.int64), lambda x: x.view(np.int64), T((2, 3)), dtypes=("float64",),
+       result=LONG, grad=False),
 ]
 
 def _permutation_rows(extent):
