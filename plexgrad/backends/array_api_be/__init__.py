@@ -26,11 +26,13 @@ from ..hookspec import API_VERSION, hookimpl
 from .op_names import STANDARD_OPS
 
 
-def array_api_declaration(name, device_type, module_name, description=None):
+def array_api_declaration(name, device_type, module_name, description=None, errors=None):
     """A backend declaration serving ``device_type`` with the array API namespace ``module_name``.
 
     ``module_name`` is imported only on first use of the device; ``device_type:N`` is the
     namespace's N-th device (``__array_namespace_info__().devices()``, those with 64-bit types).
+    ``errors`` maps failure kinds to the library's exception classes, as ``Backend(errors=...)``
+    (the standard names none; a ``LinAlgError`` is taken to mean a singular matrix).
     """
     def is_available():
         if importlib.util.find_spec(module_name.split(".")[0]) is None:
@@ -39,7 +41,7 @@ def array_api_declaration(name, device_type, module_name, description=None):
 
     def load():
         from .kernels import build_backend
-        return build_backend(name, device_type, importlib.import_module(module_name))
+        return build_backend(name, device_type, importlib.import_module(module_name), errors)
 
     return BackendDeclaration(
         name=name, device_types=(device_type,), api_version=API_VERSION, ops=STANDARD_OPS, load=load,

@@ -34,8 +34,21 @@ def _devices(xp):
     return usable or [info.default_device()]
 
 
-def build_backend(name, device_type, xp):
-    """A loaded backend for the array API namespace ``xp`` serving ``device_type``."""
+def _singular_errors(xp):
+    """What ``xp`` raises for a singular matrix: the standard names no exception class, so the
+    library's own ``LinAlgError`` where it has one, and numpy's (libraries built on numpy, as
+    array_api_strict is, let it through)."""
+    found = [numpy.linalg.LinAlgError]
+    for place in (getattr(xp, "linalg", None), xp):
+        candidate = getattr(place, "LinAlgError", None)
+        if isinstance(candidate, type) and issubclass(candidate, Exception) and candidate not in found:
+            found.append(candidate)
+    return tuple(found)
+
+
+def build_backend(name, device_type, xp, errors=None):
+    """A loaded backend for the array API namespace ``xp`` serving ``device_type``; ``errors`` as in
+    ``Backend(errors=...)`` (default: ``LinAlgError`` classes mean a singular matrix)."""
     native = {d: getattr(xp, d.name) for d in dtypes.ALL_DTYPES if hasattr(xp, d.name)}
     from_native = [(value, key) for key, value in native.items()]
     devices = _devices(xp)
@@ -65,17 +78,16 @@ def build_backend(name, device_type, xp):
         return devices.index(array.device)
 
     kernels = build_kernels(xp, native_dtype, devices)
+    put_flat = kernels.pop("_put_flat")
 
     def scatter_flat(base, flat_indices, values):
         flat = xp.reshape(base, (-1,))
         values = xp.astype(xp.reshape(values, (-1,)), base.dtype)
-        return xp.reshape(kernels["_put_flat"](flat, xp.reshape(flat_indices, (-1,)), values, False),
-                          base.shape)
-
-    del kernels["_put_flat"]
+        return xp.reshape(put_flat(flat, xp.reshape(flat_indices, (-1,)), values, False), base.shape)
     return Backend(name, (device_type,), kernels, from_host=from_host, to_host=to_host,
                    native_dtype=native_dtype, dtype_of=dtype_of, mutable=False,
-                   device_count=lambda: len(devices), scatter_flat=scatter_flat, index_of=index_of)
+                   device_count=lambda: len(devices), scatter_flat=scatter_flat, index_of=index_of,
+                   errors={"singular": _singular_errors(xp), **(errors or {})})
 
 
 def build_kernels(xp, native_dtype, devices):
