@@ -68,8 +68,12 @@ _INTEGER_VIEW = {_dtypes.float16: _dtypes.int16, _dtypes.float32: _dtypes.int32,
 def _signbit(x):
     if not x.dtype.is_floating_point:
         return x < 0
-    # the sign bit itself: -0.0 and -nan have it set, which comparisons cannot see
-    return x.contiguous().view(_INTEGER_VIEW[x.dtype]) < 0
+    try:
+        # the sign bit itself: -0.0 and -nan have it set, which comparisons cannot see
+        return x.contiguous().view(_INTEGER_VIEW[x.dtype]) < 0
+    except NotImplementedError:
+        # a backend without bit views (the array API has none): -0.0 through 1 / x; a NaN's sign is lost
+        return (x < 0) | ((x == 0) & (1 / x < 0))
 
 
 def _with_sign_of(magnitude, sign_source):

@@ -250,7 +250,11 @@ def build_kernels(xp, native_dtype, devices):
         kernels["gather"] = gather
 
     def argsort(x, dim, descending):
-        return xp.astype(xp.argsort(x, axis=dim, descending=descending, stable=True), xp.int64)
+        if not descending:
+            return xp.astype(xp.argsort(x, axis=dim, stable=True), xp.int64)
+        # stable descending from an ascending sort of the reversed input (numpy 2 lacks descending=)
+        flipped = xp.argsort(xp.flip(x, axis=dim), axis=dim, stable=True)
+        return xp.astype(xp.flip(x.shape[dim] - 1 - flipped, axis=dim), xp.int64)
 
     def searchsorted(boundaries, values, right):
         side = "right" if right else "left"
