@@ -213,7 +213,7 @@ except RuntimeError as error:
 print(json.dumps([names, message, "plexgrad_toy" in sys.modules]))
 """
     names, message, imported = distribution.run_python(code, site, {"PLEXGRAD_DISABLE_PLUGIN_AUTOLOAD": "1"})
-    assert names == ["numpy", "jax", "cupy"]
+    assert names == ["numpy", "jax", "cupy", "array_api_strict"]
     assert "no backend serves device type 'toy'" in message and "PLEXGRAD_DISABLE_PLUGIN_AUTOLOAD" in message
     assert not imported
 

@@ -98,6 +98,28 @@ def _reduction(name):
     return build
 
 
+def _accumulation(name):
+    """sum/prod/cumsum/cumprod in the input's own dtype: numpy and jax would widen small integers
+    (an int8 sum asked for in int8 must wrap, as torch's does, and the array must be int8)."""
+    def build(xp):
+        function = getattr(xp, name)
+
+        def reduce(x, dims, keepdim):
+            return function(x, axis=dims, keepdims=keepdim, dtype=x.dtype)
+        return reduce
+    return build
+
+
+def _accumulating_scan(name):
+    def build(xp):
+        function = getattr(xp, name)
+
+        def scan(x, dim):
+            return function(x, axis=dim, dtype=x.dtype)
+        return scan
+    return build
+
+
 def _arg_reduction(name):
     def build(xp):
         function = getattr(xp, name)
@@ -183,10 +205,10 @@ def _copy(xp):
 
 BUILDERS = {
     "pow": _power, "relu": _relu, "sigmoid": _sigmoid, "reciprocal": _reciprocal, "rsqrt": _rsqrt, "where": _where,
-    "sum": _reduction("sum"), "prod": _reduction("prod"), "amax": _reduction("max"),
+    "sum": _accumulation("sum"), "prod": _accumulation("prod"), "amax": _reduction("max"),
     "amin": _reduction("min"), "all": _reduction("all"), "any": _reduction("any"),
     "argmax": _arg_reduction("argmax"), "argmin": _arg_reduction("argmin"),
-    "cumsum": _scan("cumsum"), "cumprod": _scan("cumprod"),
+    "cumsum": _accumulating_scan("cumsum"), "cumprod": _accumulating_scan("cumprod"),
     "reshape": _reshape, "permute": _permute, "expand": _expand, "getitem": _getitem,
     "index_put": _index_put, "cat": _cat, "flip": _flip, "matmul": _matmul, "copy": _copy,
 }

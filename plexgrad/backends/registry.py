@@ -37,7 +37,8 @@ from .hookspec import API_VERSION, PROJECT, BackendHooks
 
 ENTRY_POINT_GROUP = "plexgrad.backends"
 AUTOLOAD_VARIABLE = "PLEXGRAD_DISABLE_PLUGIN_AUTOLOAD"
-BUILTIN_PLUGINS = ("plexgrad.backends.numpy_be", "plexgrad.backends.jax_be", "plexgrad.backends.cupy_be")
+BUILTIN_PLUGINS = ("plexgrad.backends.numpy_be", "plexgrad.backends.jax_be", "plexgrad.backends.cupy_be",
+                   "plexgrad.backends.array_api_be")
 STATUSES = ("active", "available", "unavailable", "failed", "incompatible", "conflict")
 
 _USABLE = ("active", "available")

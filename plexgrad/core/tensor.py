@@ -332,8 +332,11 @@ class Tensor:
         host = self._backend().to_host(self._data)
         return host if dtype is None else host.astype(dtype, copy=False)
 
-    def __dlpack__(self, stream=None, **kwargs):
-        return self._data.__dlpack__(**kwargs) if stream is None else self._data.__dlpack__(stream=stream, **kwargs)
+    def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+        # the array API's keywords, passed on only when given (older array libraries lack some)
+        options = {name: value for name, value in (("stream", stream), ("max_version", max_version),
+                                                   ("dl_device", dl_device), ("copy", copy)) if value is not None}
+        return self._data.__dlpack__(**options)
 
     def __dlpack_device__(self):
         return self._data.__dlpack_device__()

@@ -156,6 +156,23 @@ def _floordiv(a, b):
     return keyword_forms.floor_divide(a, b)
 
 
+def _array_namespace(self, api_version=None):
+    """The array API namespace for this tensor (``plexgrad.array_api``), imported on first use."""
+    from ..array_api import namespace_for
+    return namespace_for(api_version)
+
+
+def _to_device(self, device, /, *, stream=None):
+    """The array API's ``x.to_device(device)``: this tensor on ``device`` (itself when already there)."""
+    return _to(self, device)
+
+
+def _shift(shift):
+    def operator(self, other):
+        return shift(self, other)
+    return operator
+
+
 def _size_alias(self):
     return self.shape
 
@@ -169,6 +186,10 @@ METHODS = {
     "__pos__": lambda self: self, "__invert__": lambda self: ew.logical_not(self) if self._dtype is dtypes.bool
     else ew.bitwise_not(self),
     "__eq__": ew.eq, "__ne__": ew.ne, "__lt__": ew.lt, "__le__": ew.le, "__gt__": ew.gt, "__ge__": ew.ge,
+    "__lshift__": _shift(ew.bitwise_left_shift), "__rshift__": _shift(ew.bitwise_right_shift),
+    "__rlshift__": _reverse(ew.bitwise_left_shift), "__rrshift__": _reverse(ew.bitwise_right_shift),
+    "__array_namespace__": _array_namespace, "to_device": _to_device,
+    "bitwise_left_shift": ew.bitwise_left_shift, "bitwise_right_shift": ew.bitwise_right_shift,
     "__getitem__": indexing.getitem, "__setitem__": indexing.setitem,
     "add": _add, "sub": _sub, "subtract": _sub, "mul": ew.mul, "multiply": ew.mul, "div": keyword_forms.div,
     "divide": keyword_forms.div, "true_divide": ew.div, "pow": ew.pow, "matmul": linalg.matmul, "mm": linalg.mm,
@@ -269,7 +290,8 @@ IN_PLACE = ["add", "sub", "mul", "div", "pow", "neg", "abs", "exp", "log", "sqrt
             "tan", "tanh", "sigmoid", "relu", "asin", "acos", "atan", "sinh", "cosh", "sign", "floor", "ceil",
             "round", "trunc", "log1p", "expm1", "log2", "log10", "reciprocal", "square", "logical_not",
             "bitwise_not", "atan2", "remainder", "fmod", "floor_divide", "logical_and", "logical_or",
-            "logical_xor", "bitwise_and", "bitwise_or", "bitwise_xor", "maximum", "minimum", "eq", "ne", "lt",
+            "logical_xor", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_left_shift",
+            "bitwise_right_shift", "maximum", "minimum", "eq", "ne", "lt",
             "le", "gt", "ge", "clamp", "clip", "subtract", "multiply", "divide", "true_divide", "negative",
             "t", "transpose", "squeeze", "unsqueeze", "scatter_add",
             "clamp_min", "clamp_max", "frac", "addcmul", "addcdiv", "lerp", "hypot", "masked_fill",
@@ -280,6 +302,7 @@ IN_PLACE = ["add", "sub", "mul", "div", "pow", "neg", "abs", "exp", "log", "sqrt
 AUGMENTED = {"__iadd__": "add_", "__isub__": "sub_", "__imul__": "mul_", "__itruediv__": "div_",
              "__ipow__": "pow_", "__imod__": "remainder_", "__ifloordiv__": "floor_divide_",
              "__iand__": "bitwise_and_", "__ior__": "bitwise_or_", "__ixor__": "bitwise_xor_",
+             "__ilshift__": "bitwise_left_shift_", "__irshift__": "bitwise_right_shift_",
              "__imatmul__": None}
 
 

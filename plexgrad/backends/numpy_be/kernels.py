@@ -78,7 +78,8 @@ _ZEROS = {}
 
 
 def fast_sum(x, dims, keepdim):
-    return _add_reduce(x, dims, None, None, keepdim)
+    # in x's own dtype: add.reduce would widen small integers (an int8 sum asked for in int8 wraps)
+    return _add_reduce(x, dims, x.dtype, None, keepdim)
 
 
 def fast_relu(x):

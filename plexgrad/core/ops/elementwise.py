@@ -223,16 +223,6 @@ ne = binary("ne", dtype_rule="bool")
 lt = binary("lt", dtype_rule="bool")
 le = binary("le", dtype_rule="bool")
 gt = binary("gt", dtype_rule="bool")
-
-
-def _relu_backward_decomposition(device, grad, output):
-    return call(mul.op, device, grad, call(logical_not.op, device, call(le.op, device, output, 0)))
-
-
-# torch's threshold_backward: zero where output <= 0, so a NaN output passes its gradient through
-_relu_backward_op = declare("relu_backward", signature="grad, output", decomposition=_relu_backward_decomposition,
-                            uses=("mul", "le", "logical_not"),
-                            doc="grad, except 0 where output <= 0 (relu's first-order gradient; NaN passes)")
 ge = binary("ge", dtype_rule="bool")
 logical_and = binary("logical_and", dtype_rule="bool")
 logical_or = binary("logical_or", dtype_rule="bool")
@@ -258,6 +248,16 @@ _where_op = declare("where", _where_backward, dtype_rule="promote_values", doc="
                     signature="condition, x, y")
 
 
+def _relu_backward_decomposition(device, grad, output):
+    # where, not grad * mask: a kernel's operands share one dtype (a strict array API backend
+    # refuses float * bool); zero where output <= 0, as torch's threshold_backward, so a NaN
+    # output passes its gradient through
+    return call(_where_op, device, call(le.op, device, output, 0), call(mul.op, device, grad, 0), grad)
+
+
+_relu_backward_op = declare("relu_backward", signature="grad, output", decomposition=_relu_backward_decomposition,
+                            uses=("where", "mul", "le"),
+                            doc="grad, except 0 where output <= 0 (relu's first-order gradient; NaN passes)")
 def _where_raw(condition, first, second):
     return where(condition, first, second)
 

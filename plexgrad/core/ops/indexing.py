@@ -220,11 +220,12 @@ def _indexed_shape(input, native_key, exact=True):
     as all True, which gives the right number of dimensions and never reads the device.
     """
     probe = numpy.broadcast_to(numpy.False_, tuple(input._data.shape))
+    dtype_of = input._backend().dtype_of  # a foreign array's dtype is not a numpy dtype
     host_key = []
     for item in native_key:
         if not hasattr(item, "shape"):
             host_key.append(item)
-        elif numpy.dtype(item.dtype) != numpy.bool_:
+        elif dtype_of(item) is not dtypes.bool:
             host_key.append(numpy.zeros(tuple(item.shape), dtype=numpy.intp))
         elif not exact:
             host_key.append(numpy.ones(tuple(item.shape), dtype=numpy.bool_))
