@@ -144,6 +144,21 @@ def build_kernels(xp, native_dtype, devices):
         fix = (rest != 0) & ((rest < 0) != (x < 0))
         return xp.where(fix, rest - y, rest)
 
+    def pow(x, y):  # torch: an integer to a negative tensor power is 1 for 1, +-1 for -1, else 0
+        if type(y) is int and y < 0 and hasattr(x, "shape") and xp.isdtype(x.dtype, "integral"):
+            raise ValueError("Integers to negative integer powers are not allowed.")
+        x, y = operands(x, y)
+        if not xp.isdtype(x.dtype, "integral"):
+            return xp.pow(x, y)
+        zero, one = like(y, 0), like(x, 1)
+        negative = y < zero
+        result = xp.pow(x, xp.where(negative, zero, y))
+        odd = xp.remainder(y, like(y, 2)) != zero
+        special = xp.where(x == one, one, xp.where(x == -one, xp.where(odd, -one, one), like(x, 0)))
+        return xp.where(negative, special, result)
+
+    kernels["pow"] = pow
+
     def sigmoid(x):
         small = xp.exp(-xp.abs(x))
         large = 1 / (1 + small)
