@@ -75,6 +75,13 @@ def _environment(arguments, local_rank, error_file, master_port):
     return environment
 
 
+def _shared_memory_files():
+    try:
+        return {os.path.join("/dev/shm", name) for name in os.listdir("/dev/shm") if name.startswith("mpich_shm_")}
+    except OSError:
+        return set()
+
+
 def _exit_code(returncode):
     return 128 - returncode if returncode < 0 else returncode
 
@@ -135,6 +142,7 @@ def main(argv=None):
         received.append(signum)
         _signal_all(processes, signum)
     previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGINT, signal.SIGTERM)}
+    shared_memory_before = _shared_memory_files()
     try:
         for local_rank in range(arguments.nproc_per_node):
             error_file = os.path.join(error_directory, f"rank_{local_rank}.json")
@@ -147,6 +155,13 @@ def main(argv=None):
             signal.signal(sig, handler)
         if any(process.poll() is None for process in processes):
             _stop_all(processes, arguments.grace_period)
+        if any(process.returncode for process in processes):
+            # ranks stopped by a signal never ran MPI_Finalize, which unlinks MPICH's shared memory
+            for path in _shared_memory_files() - shared_memory_before:
+                try:
+                    os.remove(path)
+                except OSError:
+                    pass
         if server is not None:
             server.close()
         for path in error_files:
