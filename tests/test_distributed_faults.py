@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from dist_jobs.spawn import ROOT, free_port, python_environment, spawn
+from dist_jobs.spawn import ROOT, python_environment, spawn
 from deadlines import deadline
 
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("mpi4py") is None,
@@ -55,7 +55,7 @@ def test_ranks_that_disagree_on_world_size_are_told(tmp_path):
 
 def _launch(mode, nproc=2, timeout=60):
     command = [sys.executable, "-m", "plexgrad.distributed.run", "--nproc-per-node", str(nproc), "--master-port",
-               str(free_port()), "--grace-period", "2", f"{ROOT}/tests/dist_jobs/launched.py", mode]
+               "0", "--grace-period", "2", f"{ROOT}/tests/dist_jobs/launched.py", mode]
     with deadline(timeout + 10):
         return subprocess.run(command, env=python_environment(), capture_output=True, text=True, timeout=timeout,
                               cwd=ROOT)
@@ -92,3 +92,18 @@ def test_launcher_refuses_bad_arguments():
     finished = subprocess.run([sys.executable, "-m", "plexgrad.distributed.run", "--nproc-per-node", "0", "x.py"],
                               env=python_environment(), capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert finished.returncode == 2 and "--nproc-per-node and --nnodes must be at least 1" in finished.stderr
+
+
+def test_mpirun_starts_a_job_too():
+    import os
+    import shutil
+    mpiexec = os.path.join(os.path.dirname(sys.executable), "mpiexec")
+    mpiexec = mpiexec if os.path.exists(mpiexec) else shutil.which("mpiexec")
+    if mpiexec is None:
+        pytest.skip("no mpiexec here (the mpich wheel installs one next to python)")
+    with deadline(70):
+        finished = subprocess.run([mpiexec, "-n", "2", sys.executable, f"{ROOT}/tests/dist_jobs/launched.py", "ok"],
+                                  env=python_environment(), capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    lines = sorted(line for line in finished.stdout.splitlines() if line.startswith("rank"))
+    assert lines == ["rank 0 of 2 local - sum 1.0", "rank 1 of 2 local - sum 1.0"]

@@ -17,7 +17,6 @@ import argparse
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -52,12 +51,6 @@ def parse_arguments(argv):
     if not 0 <= arguments.node_rank < arguments.nnodes:
         parser.error(f"--node-rank must be from 0 to {arguments.nnodes - 1}")
     return arguments
-
-
-def _free_port():
-    with socket.socket() as probe:
-        probe.bind(("", 0))
-        return probe.getsockname()[1]
 
 
 def _environment(arguments, local_rank, error_file, master_port):
@@ -121,12 +114,17 @@ def _report(rank, local_rank, process, error_file):
 def main(argv=None):
     """Run the launcher; returns the exit code (see the module docstring)."""
     arguments = parse_arguments(sys.argv[1:] if argv is None else argv)
-    master_port = arguments.master_port or _free_port()
+    master_port = arguments.master_port
+    if master_port == 0 and arguments.node_rank != 0:
+        print("plexgrad.distributed.run: --master-port 0 (any free port) works only on node 0; give the other "
+              "nodes node 0's port", file=sys.stderr)
+        return 2
     server = None
     if arguments.node_rank == 0:
         from .pmi_server import PMIServer
-        try:
+        try:  # port 0: the server binds a free port itself (no window in which another process takes it)
             server = PMIServer(arguments.nnodes * arguments.nproc_per_node, port=master_port)
+            master_port = server.port
         except OSError as error:
             print(f"plexgrad.distributed.run: cannot host the rendezvous on port {master_port} ({error}); choose a "
                   f"free --master-port (or 0 for any)", file=sys.stderr)
