@@ -93,7 +93,8 @@ def _measure(arguments, distributed):
         result["gradient_megabytes"] = gradient_numel * 4 / 1e6
         result["buckets"] = len(wrapped._buckets)
         result["rank"] = rank
-    print("RESULT " + json.dumps(result), flush=True)
+    sys.stdout.flush()
+    os.write(1, ("RESULT " + json.dumps(result) + "\n").encode())  # one write: two ranks share the pipe
 
 
 def _run(command):
@@ -101,7 +102,8 @@ def _run(command):
                               env={**os.environ, "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", "")})
     if finished.returncode != 0:
         raise SystemExit(f"benchmark run failed ({' '.join(command)}):\n{finished.stderr[-3000:]}")
-    return [json.loads(line[len("RESULT "):]) for line in finished.stdout.splitlines() if line.startswith("RESULT ")]
+    chunks = finished.stdout.split("RESULT ")[1:]
+    return [json.JSONDecoder().raw_decode(chunk)[0] for chunk in chunks]
 
 
 def main(argv=None):

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from dist_jobs.spawn import ROOT, free_port, python_environment, spawn
+from dist_jobs.spawn import ROOT, python_environment, spawn
 from deadlines import deadline
 
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("mpi4py") is None,
@@ -33,7 +33,7 @@ def test_a_killed_rank_is_named_by_the_other_within_seconds(device, tmp_path):
 
 def test_a_rank_that_never_joins_times_out_naming_it(tmp_path):
     with deadline(60):
-        results = spawn(2, ["stuck", "cpu", str(tmp_path)], timeout=20, extra_environment={"PLEXGRAD_DIST_TIMEOUT": "3"})
+        results = spawn(2, ["stuck", "cpu", str(tmp_path)], timeout=50, extra_environment={"STUCK_TIMEOUT": "3"})
     assert results[0][0] == 1, results[0][2][-3000:]
     seen = json.loads((tmp_path / "rank_0.json").read_text())
     assert seen["error"].startswith("DistTimeoutError: all_reduce: rank 0 waited 3 s in collective #")
@@ -46,16 +46,16 @@ def test_ranks_that_disagree_on_world_size_are_told(tmp_path):
     with deadline(60):
         results = spawn(2, ["collectives", "cpu", str(tmp_path)], timeout=30,
                         per_rank_environment={1: {"WORLD_SIZE": "3", "RANK": "1"}},
-                        extra_environment={"PLEXGRAD_DIST_TIMEOUT": "5"})
+                        extra_environment={"PLEXGRAD_DIST_TIMEOUT": "12"})
     assert results[1][0] not in (0, None)
     assert "rank 1 was started with WORLD_SIZE=3, but the rendezvous serves WORLD_SIZE=2" in results[1][2]
     assert results[0][0] not in (0, None)
-    assert "missing: [1]" in results[0][2] or "waited 5 s" in results[0][2]
+    assert "missing: [1]" in results[0][2] or "waited 12 s" in results[0][2]
 
 
 def _launch(mode, nproc=2, timeout=60):
     command = [sys.executable, "-m", "plexgrad.distributed.run", "--nproc-per-node", str(nproc), "--master-port",
-               str(free_port()), "--grace-period", "2", f"{ROOT}/tests/dist_jobs/launched.py", mode]
+               "0", "--grace-period", "2", f"{ROOT}/tests/dist_jobs/launched.py", mode]
     with deadline(timeout + 10):
         return subprocess.run(command, env=python_environment(), capture_output=True, text=True, timeout=timeout,
                               cwd=ROOT)
@@ -92,3 +92,18 @@ def test_launcher_refuses_bad_arguments():
     finished = subprocess.run([sys.executable, "-m", "plexgrad.distributed.run", "--nproc-per-node", "0", "x.py"],
                               env=python_environment(), capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert finished.returncode == 2 and "--nproc-per-node and --nnodes must be at least 1" in finished.stderr
+
+
+def test_mpirun_starts_a_job_too():
+    import os
+    import shutil
+    mpiexec = os.path.join(os.path.dirname(sys.executable), "mpiexec")
+    mpiexec = mpiexec if os.path.exists(mpiexec) else shutil.which("mpiexec")
+    if mpiexec is None:
+        pytest.skip("no mpiexec here (the mpich wheel installs one next to python)")
+    with deadline(70):
+        finished = subprocess.run([mpiexec, "-n", "2", sys.executable, f"{ROOT}/tests/dist_jobs/launched.py", "ok"],
+                                  env=python_environment(), capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    lines = sorted(line for line in finished.stdout.splitlines() if line.startswith("rank"))
+    assert lines == ["rank 0 of 2 local - sum 1.0", "rank 1 of 2 local - sum 1.0"]

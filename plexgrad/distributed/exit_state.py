@@ -2,13 +2,20 @@
 launcher, a broken group) exits at once, skipping its engines' shutdowns (``MPI_Finalize``,
 ``jax.distributed.shutdown``), which wait for every peer and would hang on a dead one."""
 
-__all__ = ["record_exit_code", "install", "leave_now", "failing"]
+__all__ = ["record_exit_code", "install", "leave_now", "failing", "on_leave_now"]
 
 import atexit
 import os
 import sys
 
 _EXIT = {"code": None, "failed": False, "installed": False}
+_CLEANUPS = []
+
+
+def on_leave_now(cleanup):
+    """Run ``cleanup()`` if this rank leaves without its engines' shutdown (what the shutdown
+    would have released: MPICH's shared-memory file)."""
+    _CLEANUPS.append(cleanup)
 
 
 def record_exit_code(code):
@@ -24,6 +31,11 @@ def failing():
 
 def leave_now(code=None):
     """Exit now, without the engines' shutdown."""
+    for cleanup in _CLEANUPS:
+        try:
+            cleanup()
+        except Exception:
+            pass
     sys.stdout.flush()
     sys.stderr.flush()
     if code is None:

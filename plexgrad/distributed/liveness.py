@@ -45,6 +45,10 @@ class LivenessServer:
     def close(self):
         self._closed = True
         try:
+            self._socket.shutdown(socket.SHUT_RDWR)  # wakes the accept() of the serving thread (close does not)
+        except OSError:
+            pass
+        try:
             self._socket.close()
         except OSError:
             pass

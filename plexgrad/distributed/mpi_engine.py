@@ -88,10 +88,32 @@ def _initialise_mpi(context):
         mpi4py.rc.finalize = True
         mpi4py.rc.thread_level = "serialized"
         mpi4py.rc.errors = "exception"
+    before = _shared_memory_files()
     from mpi4py import MPI
     if not MPI.Is_initialized():
         MPI.Init_thread(MPI.THREAD_SERIALIZED)
+    # MPICH makes segments at init and at the first collectives: what appeared since is this job's
+    # (a job started on this host in the same seconds could own one too; that is the risk taken)
+    exit_state.on_leave_now(lambda: _unlink(_shared_memory_files() - before))
     return MPI
+
+
+def _shared_memory_files():
+    """MPICH's shared-memory segments on this host: MPI_Finalize unlinks them; a rank that leaves
+    without finalizing unlinks them itself (peers keep their mappings), or every failed job would
+    leave 2 MB in /dev/shm."""
+    try:
+        return {os.path.join("/dev/shm", name) for name in os.listdir("/dev/shm") if name.startswith("mpich_shm_")}
+    except OSError:
+        return set()
+
+
+def _unlink(paths):
+    for path in paths:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
 
 
 def _leave(engine):

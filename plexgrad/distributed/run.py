@@ -17,7 +17,6 @@ import argparse
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -54,12 +53,6 @@ def parse_arguments(argv):
     return arguments
 
 
-def _free_port():
-    with socket.socket() as probe:
-        probe.bind(("", 0))
-        return probe.getsockname()[1]
-
-
 def _environment(arguments, local_rank, error_file, master_port):
     world_size = arguments.nnodes * arguments.nproc_per_node
     environment = {key: value for key, value in os.environ.items() if key not in _CLEARED}
@@ -73,6 +66,13 @@ def _environment(arguments, local_rank, error_file, master_port):
     if arguments.nproc_per_node > 1:
         environment.setdefault("OMP_NUM_THREADS", "1")  # N ranks on one node: no thread pool per rank each
     return environment
+
+
+def _shared_memory_files():
+    try:
+        return {os.path.join("/dev/shm", name) for name in os.listdir("/dev/shm") if name.startswith("mpich_shm_")}
+    except OSError:
+        return set()
 
 
 def _exit_code(returncode):
@@ -114,12 +114,17 @@ def _report(rank, local_rank, process, error_file):
 def main(argv=None):
     """Run the launcher; returns the exit code (see the module docstring)."""
     arguments = parse_arguments(sys.argv[1:] if argv is None else argv)
-    master_port = arguments.master_port or _free_port()
+    master_port = arguments.master_port
+    if master_port == 0 and arguments.node_rank != 0:
+        print("plexgrad.distributed.run: --master-port 0 (any free port) works only on node 0; give the other "
+              "nodes node 0's port", file=sys.stderr)
+        return 2
     server = None
     if arguments.node_rank == 0:
         from .pmi_server import PMIServer
-        try:
+        try:  # port 0: the server binds a free port itself (no window in which another process takes it)
             server = PMIServer(arguments.nnodes * arguments.nproc_per_node, port=master_port)
+            master_port = server.port
         except OSError as error:
             print(f"plexgrad.distributed.run: cannot host the rendezvous on port {master_port} ({error}); choose a "
                   f"free --master-port (or 0 for any)", file=sys.stderr)
@@ -135,6 +140,7 @@ def main(argv=None):
         received.append(signum)
         _signal_all(processes, signum)
     previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGINT, signal.SIGTERM)}
+    shared_memory_before = _shared_memory_files()
     try:
         for local_rank in range(arguments.nproc_per_node):
             error_file = os.path.join(error_directory, f"rank_{local_rank}.json")
@@ -147,6 +153,13 @@ def main(argv=None):
             signal.signal(sig, handler)
         if any(process.poll() is None for process in processes):
             _stop_all(processes, arguments.grace_period)
+        if any(process.returncode for process in processes):
+            # ranks stopped by a signal never ran MPI_Finalize, which unlinks MPICH's shared memory
+            for path in _shared_memory_files() - shared_memory_before:
+                try:
+                    os.remove(path)
+                except OSError:
+                    pass
         if server is not None:
             server.close()
         for path in error_files:

@@ -13,7 +13,7 @@ dist.init_process_group()
 rank = dist.get_rank()
 total = plexgrad.tensor([float(rank)])
 dist.all_reduce(total)
-print(f"rank {rank} of {dist.get_world_size()} local {os.environ['LOCAL_RANK']} sum {total.item()}", flush=True)
+print(f"rank {rank} of {dist.get_world_size()} local {os.environ.get('LOCAL_RANK', '-')} sum {total.item()}", flush=True)
 mode = sys.argv[1]
 if rank == 1 and mode == "raise":
     raise ValueError("rank 1 fails on purpose")

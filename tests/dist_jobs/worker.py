@@ -167,6 +167,9 @@ def faults(mode, device, rank, world):
             return {"error": f"{type(error).__name__}: {error}", "seconds": time.monotonic() - start}
         return {"error": None}
     if mode == "stuck":
+        dist.barrier()  # every rank joined (on a loaded machine that can take longer than the timeout below)
+        from plexgrad.distributed.group import current_group
+        current_group("test").timeout = float(os.environ["STUCK_TIMEOUT"])
         if rank == 1:
             time.sleep(60)  # alive, but never joins the collective
         start = time.monotonic()
