@@ -8,6 +8,10 @@ and missing.
     python -m plexgrad.backends --no-load  # declared coverage only, imports nothing heavy
     python -m plexgrad.backends --json     # the same facts as JSON
     python -m plexgrad.backends --ops      # every core op's declared contract (markdown table)
+    python -m plexgrad.backends --contract # the backend contract: required/optional kernels, hooks
+
+The exit status is 1 when a plugin failed (to import, to declare, to load) or a backend is
+incompatible (wrong API version, kernels that do not fit the declared ops), else 0.
 """
 
 __all__ = ["main", "format_table", "rows_with_coverage", "op_contracts"]
@@ -36,6 +40,12 @@ def rows_with_coverage(rows):
             row.update(implemented=None, decomposed=None, missing=None, extra=None, total=total)
             continue
         native, decomposed, missing = coverage(ops)
+        unknown = sorted(set(ops) - set(OPS))
+        if unknown and row["status"] in ("active", "available"):
+            reason = f"it declares ops no op is declared as: {unknown}"
+            for device_type in row["device_types"]:
+                registry.reject(device_type, reason)
+            row.update(status="incompatible", reason=reason)
         row.update(implemented=len(native), decomposed=decomposed, missing=missing,
                    extra=sorted(set(ops) - set(OPS)), total=total)
     return rows
@@ -87,12 +97,15 @@ def _header():
 
 
 def main(argv=None):
-    """Print the backend listing; returns the exit status (0)."""
+    """Print the backend listing; returns the exit status: 1 when a backend failed or is incompatible."""
     parser = argparse.ArgumentParser(prog="python -m plexgrad.backends",
                                      description="List plexgrad backends, their status and op coverage.")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--no-load", action="store_true",
                         help="do not load available backends (status stays 'available', coverage is declared)")
+    parser.add_argument("--contract", action="store_true",
+                        help="print the backend contract (required and optional kernels with their signatures, "
+                             "backend functions, error translation) as markdown")
     parser.add_argument("--ops", action="store_true",
                         help="print every core op's declared contract (signature, dtype rule, derivative, "
                              "decomposition) instead of the backends")
@@ -100,6 +113,12 @@ def main(argv=None):
     if arguments.ops:
         print(op_contracts())
         return 0
+    if arguments.contract:
+        from .contract import contract_markdown
+        print(contract_markdown())
+        return 0
+    if not arguments.no_load:
+        _load_through_dispatch()
     rows = rows_with_coverage(registry.describe(load=not arguments.no_load))
     if arguments.json:
         print(json.dumps(rows, indent=2))
@@ -107,7 +126,24 @@ def main(argv=None):
         print(_header())
         print()
         print(format_table(rows))
+    broken = [row["name"] for row in rows if row["status"] in ("failed", "incompatible")]
+    if broken:
+        print(f"\n{len(broken)} backend(s) failed or are incompatible: {', '.join(broken)}", file=sys.stderr)
+        return 1
     return 0
+
+
+def _load_through_dispatch():
+    """Load every usable backend the way a first use does, so its kernels are checked against the
+    declared ops (a mismatch marks it ``incompatible``; the listing then shows why)."""
+    from ..core import dispatch
+    for record in registry.records():
+        if record.usable:
+            for device_type in record.device_types:
+                try:
+                    dispatch.backend_for_type(device_type)
+                except Exception:  # noqa: BLE001  (the record now says what went wrong)
+                    pass
 
 
 if __name__ == "__main__":

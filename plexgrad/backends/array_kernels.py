@@ -178,12 +178,6 @@ def _copy(xp):
     return copy
 
 
-def _arange(xp):
-    def arange(start, end, step, dtype, native_dtype):
-        return xp.arange(start, end, step, dtype=native_dtype)
-    return arange
-
-
 BUILDERS = {
     "relu": _relu, "sigmoid": _sigmoid, "reciprocal": _reciprocal, "rsqrt": _rsqrt, "where": _where,
     "sum": _accumulation("sum"), "prod": _accumulation("prod"), "amax": _reduction("max"),
@@ -192,7 +186,6 @@ BUILDERS = {
     "cumsum": _accumulating_scan("cumsum"), "cumprod": _accumulating_scan("cumprod"),
     "reshape": _reshape, "permute": _permute, "expand": _expand, "getitem": _getitem,
     "index_put": _index_put, "cat": _cat, "flip": _flip, "matmul": _matmul, "copy": _copy,
-    "arange": _arange,
 }
 
 OP_NAMES = frozenset(ELEMENTWISE) | frozenset(BUILDERS) | {"cast", "full"}

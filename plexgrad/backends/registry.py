@@ -20,6 +20,7 @@ finished registry.
 """
 
 __all__ = ["BackendRecord", "records", "claimed_device_types", "load_backend_for", "backends_implementing", "reset",
+           "reject", "failed_plugins",
            "describe", "autoload_disabled", "device_types", "ENTRY_POINT_GROUP", "AUTOLOAD_VARIABLE", "STATUSES"]
 
 import importlib
@@ -324,6 +325,10 @@ def load_backend_for(device_type):
                                "Run `python -m plexgrad.backends` to list backends and their status.")
         known = ", ".join(sorted(_registry.by_device_type)) or "none"
         hint = " (plugin autoloading is off: unset PLEXGRAD_DISABLE_PLUGIN_AUTOLOAD)" if not _registry.autoload else ""
+        failed = failed_plugins()
+        if failed:  # one of them may have been meant to serve it: say which failed and why
+            hint += "; plugins that failed to load (one may be meant to serve it): " + "; ".join(
+                f"{record.plugin} from {record.distribution} {record.version}: {record.reason}" for record in failed)
         raise RuntimeError(
             f"no backend serves device type '{device_type}'; known device types: {known}{hint}. "
             "Run `python -m plexgrad.backends` to list backends and their status."
@@ -336,6 +341,21 @@ def load_backend_for(device_type):
             f"({record.distribution}) is {record.status}: {record.reason}.{hint}"
         )
     return backend
+
+
+def reject(device_type, reason):
+    """Mark the backend serving ``device_type`` ``incompatible`` with ``reason`` (dispatch calls this
+    when a loaded backend's kernels do not fit the declared ops); it is never used after."""
+    with _LOCK:
+        record = _registry.by_device_type.get(device_type)
+        if record is not None:
+            record.status, record.reason, record.backend = "incompatible", reason, None
+
+
+def failed_plugins():
+    """The records of plugins that failed before declaring any device type (import or hook errors)."""
+    _registry.discover()
+    return [record for record in _registry.records if record.status == "failed" and not record.device_types]
 
 
 def backends_implementing(op_name):

@@ -29,10 +29,45 @@ by class name):
 The defaults are ``()``, ``(IndexError,)`` and ``(MemoryError,)``.
 """
 
-__all__ = ["Backend", "ERROR_KINDS"]
+__all__ = ["Backend", "ERROR_KINDS", "FUNCTIONS", "ARRAY_ATTRIBUTES", "ERROR_TRANSLATION"]
 
 ERROR_KINDS = ("singular", "index", "allocation")
 """The kinds of kernel failures a backend can name exception classes for (``Backend(errors=...)``)."""
+
+FUNCTIONS = (
+    ("from_host(data, dtype, index)", "required", "a numpy array or nested list -> a native array of plexgrad "
+     "`dtype` on device `index`"),
+    ("to_host(array)", "required", "a native array -> a numpy array (may share memory: the core copies)"),
+    ("native_dtype(dtype)", "required", "plexgrad dtype -> native dtype; TypeError naming it when not held (the "
+     "dtypes it maps are the dtypes the backend declares)"),
+    ("dtype_of(array)", "required", "native array -> plexgrad dtype"),
+    ("device_count()", "required", "how many devices of this type exist"),
+    ("assign(destination, source)", "mutable backends", "write `source` into `destination` (casting)"),
+    ("scatter_flat(base, flat_indices, values)", "immutable backends", "`base` with `values` at flat positions "
+     "(views through expand/diagonal)"),
+    ("owned(array)", "optional", "what a kernel returned -> a writable array (numpy's 0-d results are scalars)"),
+    ("synchronize()", "optional", "wait for queued work"),
+    ("index_of(array)", "optional", "which device index an array lives on (default 0)"),
+)
+"""What a ``Backend`` supplies besides kernels: (call, when needed, what it does).  Together with
+the kernels these are the only operations the core performs on a backend's arrays."""
+
+ARRAY_ATTRIBUTES = (
+    ("array.shape", "a tuple of Python ints (read for shapes, broadcasting, element counts)"),
+    ("array.ndim", "an int"),
+)
+"""The only attributes the core reads on a native array directly; everything else (copies, element
+counts, dtypes, values) goes through kernels and the functions above."""
+
+ERROR_TRANSLATION = (
+    ("singular", "a matrix is singular or not positive-definite", "plexgrad.linalg.LinAlgError "
+     "(torch.linalg.LinAlgError)", "()"),
+    ("index", "an index out of range inside a kernel", "IndexError", "(IndexError,)"),
+    ("allocation", "the library could not allocate memory", "plexgrad.OutOfMemoryError (torch.OutOfMemoryError)",
+     "(MemoryError,)"),
+)
+"""``Backend(errors={kind: exception classes})``: (kind, failure, torch's type the core raises, default)."""
+
 _DEFAULT_ERRORS = {"singular": (), "index": (IndexError,), "allocation": (MemoryError,)}
 
 

@@ -30,7 +30,7 @@ receives the device as its first argument, for the same reason.
 
 __all__ = ["Op", "Rule", "OPS", "KINDS", "register_op", "call", "table_of", "kernel_for", "backend_for_type",
            "backend_of", "missing_kernel", "coverage", "runs", "native", "runnable", "can_run", "forced_decompositions",
-           "forced_missing", "reset", "signature_text", "MissingKernelError", "observing"]
+           "forced_missing", "reset", "signature_text", "MissingKernelError", "observing", "contract_problems"]
 
 import contextlib
 
@@ -83,14 +83,15 @@ class Op:
     ``signature`` is a tuple of ``(parameter name, kind)`` pairs (kinds in ``KINDS``),
     the kernel's positional parameters in order.  ``decomposition(device, *args)``
     computes the kernel's result from other ops through ``call``; ``uses`` names the
-    ops it calls (so coverage can be known before a backend is loaded).
+    ops it calls (so coverage can be known before a backend is loaded).  ``fallback`` says what the
+    core does when a backend lacks a primitive that is only a fast path (so it is optional).
     """
 
     __slots__ = ("name", "kernels", "natives", "rule", "dtype_rule", "doc", "signature", "decomposition",
-                 "uses", "placement")
+                 "uses", "placement", "fallback")
 
     def __init__(self, name, backward=None, node_name=None, dtype_rule="same", doc="", signature=None,
-                 decomposition=None, uses=(), placement=False):
+                 decomposition=None, uses=(), placement=False, fallback=""):
         self.name = name
         self.kernels = {}
         self.natives = {}  # device type -> the backend's own kernel, or None (decomposed or missing)
@@ -101,6 +102,7 @@ class Op:
         self.decomposition = decomposition
         self.uses = tuple(uses)
         self.placement = placement
+        self.fallback = fallback  # what the core does without this kernel (an optional primitive), or ''
         if decomposition is not None and not self.uses:
             raise ValueError(f"op {name!r}: a decomposition must name the ops it uses (uses=...)")
 
@@ -170,6 +172,13 @@ def backend_for_type(device_type):
             backend = _BACKENDS.get(device_type)
             if backend is None:
                 backend = _registry().load_backend_for(device_type)
+                problems = contract_problems(backend.kernels)
+                if problems:
+                    reason = "its kernels do not match the core's op declarations: " + "; ".join(problems)
+                    _registry().reject(device_type, reason)
+                    raise RuntimeError(f"device type '{device_type}' cannot be used: backend '{backend.name}' is "
+                                       f"incompatible: {reason}. Run `python -m plexgrad.backends --contract` "
+                                       "for every kernel's signature.")
                 _fill_all(device_type, backend)
                 _BACKENDS[device_type] = backend
                 decomposable = None
@@ -179,6 +188,38 @@ def backend_for_type(device_type):
                             decomposable = _decomposable(set(backend.kernels), device_type)
                         _fill(op, device_type, backend, decomposable)
     return backend
+
+
+def contract_problems(kernels):
+    """Why a backend's ``kernels`` (op name -> kernel, or just names) break the declared contract:
+    names no op declares, and kernels whose positional parameters cannot take the declared signature
+    (checked once, at load, where Python can read the kernel's signature).  ``[]`` when they fit."""
+    import inspect
+    problems = []
+    unknown = sorted(name for name in kernels if name not in OPS)
+    if unknown:
+        problems.append(f"unknown op names {unknown} (no op is declared with these names)")
+    if not isinstance(kernels, dict):
+        return problems
+    for name, kernel in sorted(kernels.items()):
+        op = OPS.get(name)
+        if op is None or any(kind == "arrays" for _, kind in op.signature):
+            continue
+        if not callable(kernel):
+            problems.append(f"kernel {name!r} is {type(kernel).__name__}, not callable")
+            continue
+        try:
+            parameters = inspect.signature(kernel).parameters.values()
+        except (TypeError, ValueError):
+            continue  # a builtin or compiled callable: nothing to read
+        positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        required = sum(1 for p in positional if p.default is p.empty)
+        variadic = any(p.kind == p.VAR_POSITIONAL for p in parameters)
+        count = len(op.signature)
+        if count < required or (count > len(positional) and not variadic):
+            problems.append(f"kernel {name!r} takes {required if required == len(positional) else f'{required} to {len(positional)}'} "
+                            f"positional arguments, the declaration passes {count}: {name}({signature_text(op)})")
+    return problems
 
 
 def backend_of(tensor):

@@ -99,15 +99,12 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
     if dtype is None:
         dtype = inner_dtype if inner_dtype is not None and host.dtype.kind in "fiub" and \
             not isinstance(data, numpy.ndarray) else _infer_dtype(host, data)
-    if isinstance(data, numpy.ndarray) and device is None and target.type == "cpu":
+    # tensor() always copies (as in torch), and a backend's from_host may keep the host memory it is
+    # given (numpy does; jax on a CPU device does when the buffer happens to be aligned): hand it memory
+    # the caller does not hold
+    if host is data or isinstance(data, numpy.ndarray) and numpy.may_share_memory(host, data):
         host = host.copy()
-    native = _host_to(host, dtype, target)
-    # only a numpy result can alias the caller's array (jax and cupy copy); asking anything else would make
-    # numpy read it, a host sync (and impossible on a tracer)
-    if native is data or (isinstance(data, numpy.ndarray) and isinstance(native, numpy.ndarray)
-                          and numpy.shares_memory(native, data)):
-        native = native.copy()
-    return _finish(native, dtype, target, requires_grad)
+    return _finish(_host_to(host, dtype, target), dtype, target, requires_grad)
 
 
 def _ragged_description(data, dim=0):
@@ -421,10 +418,10 @@ def to_device(input, target):
     if data is None:
         source_backend = backend_for_type(input._device.type)
         host = source_backend.to_host(input._data)
-        # a transfer never aliases (as in torch): the host array may be the source's own (or a
-        # read-only window onto device memory), so a backend that wraps host memory (numpy's
-        # from_host does) gets its own copy; the others copy to their device anyway
-        if backend_for_type(target.type).mutable:
+        # a transfer never aliases (as in torch): the host array may be the source's own memory, and
+        # from_host may keep what it is given (numpy does; jax on a CPU device does when the buffer is
+        # aligned), so the target gets its own copy unless neither side can ever write its memory
+        if source_backend.mutable or backend_for_type(target.type).mutable:
             host = numpy.array(host, order="C", copy=True)
         else:
             host = numpy.ascontiguousarray(host).reshape(host.shape)  # keeps 0-d

@@ -32,13 +32,15 @@ _SCALAR_TYPES = (int, float, bool)
 
 
 def declare(name, backward=None, node_name=None, dtype_rule="same", doc="", *, signature,
-            decomposition=None, uses=(), placement=False):
+            decomposition=None, uses=(), placement=False, fallback=""):
     """Declare an op once; returns the ``Op`` (see ``dispatch.Op`` for the parts of a declaration).
 
     ``signature`` is the kernel's positional parameters, e.g. ``"x, dims: static, keepdim: static"``
-    or a tuple of ``(name, kind)`` pairs.
+    or a tuple of ``(name, kind)`` pairs.  ``fallback``: for a primitive the core only uses as a fast
+    path, what it does without the kernel (which makes the kernel optional in the backend contract).
     """
-    return register_op(Op(name, backward, node_name, dtype_rule, doc, signature, decomposition, uses, placement))
+    return register_op(Op(name, backward, node_name, dtype_rule, doc, signature, decomposition, uses, placement,
+                          fallback))
 
 
 def mixed_device_error(op_name, first, second):

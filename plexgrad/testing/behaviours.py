@@ -81,6 +81,18 @@ def check_transfers(device):
     """``.to('cpu')`` and ``.to(device)`` copy (writing one side never changes the other) and keep
     values, dtype and ``requires_grad`` semantics; gradients flow back across a transfer."""
     target = Device(device)
+    # whether a library keeps the host memory it is given can depend on the buffer's alignment: try sizes
+    for size in (2, 16, 1000, 100000):
+        array = numpy.ones(size)
+        made = factories.tensor(array, device=device)
+        array *= 10
+        expect(made.cpu()[0].item() == 1.0, f"tensor(a numpy array of {size}, device={device!r}) shares the "
+                                             "array's memory: writing the array changed the tensor (it must copy)")
+        host = factories.ones(size, dtype=dtypes.float64)
+        moved = host.to(device)
+        host.mul_(10)
+        expect(target.type == "cpu" or moved.cpu()[0].item() == 1.0,
+               f"cpu -> {device} of {size} elements aliases: writing the cpu source changed the copy")
     source = factories.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], device=device)
     if target.type == "cpu":
         expect(source.to("cpu") is source, "cpu tensor .to('cpu') must return the tensor itself (as in torch)")

@@ -60,10 +60,10 @@ def build_site(site, names):
     return site
 
 
-def run_python(code, site=None, environment=None, arguments=None):
+def run_python(code, site=None, environment=None, arguments=None, returncode=0):
     """Run ``code`` (or ``python <arguments>``) in a fresh interpreter with ``site`` on PYTHONPATH.
 
-    Returns stdout; a non-zero exit fails with the child's stderr.  When the output
+    Returns stdout; an exit status other than ``returncode`` fails with the child's stderr.  When the output
     is JSON it is decoded.
     """
     env = dict(os.environ)
@@ -75,7 +75,7 @@ def run_python(code, site=None, environment=None, arguments=None):
     command = [sys.executable] + (arguments if arguments is not None else ["-c", code])
     completed = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120,
                                cwd=str(site.parent if site is not None else FIXTURES))
-    if completed.returncode != 0:
+    if completed.returncode != returncode:
         raise AssertionError(f"child python failed ({completed.returncode}):\n{completed.stderr}\n{completed.stdout}")
     try:
         return json.loads(completed.stdout)

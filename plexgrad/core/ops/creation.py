@@ -16,7 +16,8 @@ full_op = declare("full", signature="shape: static, value: scalar, dtype: dtype,
 
 
 move_op = declare("move", signature="x, device: device", placement=True,
-                  doc="a copy of x on device (another device of the same backend), never through the host")
+                  doc="a copy of x on device (another device of the same backend), never through the host",
+                  fallback="a transfer between two devices of the backend goes through the host")
 
 
 def moved(array, device):

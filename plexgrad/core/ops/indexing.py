@@ -181,7 +181,8 @@ _index_put_op = declare("index_put", _index_put_backward, node_name="IndexPutBac
                         signature="x, values, key: static, accumulate: static")
 # the same write into x's own memory, on mutable backends that have it (setitem without autograd)
 _index_put_in_place_op = declare("index_put_", signature="x, values, key: static, accumulate: static",
-                                 doc="x[key] = values (or +=) in place; returns nothing")
+                                 doc="x[key] = values (or +=) in place; returns nothing",
+                                 fallback="the core runs index_put and writes the result back")
 
 
 def getitem_native(input, native_key):

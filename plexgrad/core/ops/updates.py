@@ -18,7 +18,9 @@ from .elementwise import mul
 
 
 def _in_place(name, doc):
-    return declare(name, signature="destination, source: array|scalar", doc=doc)
+    return declare(name, signature="destination, source: array|scalar", doc=doc,
+                   fallback="the core computes out of place and writes the result back (immutable backends never "
+                            "have it)")
 
 
 add_in_place = _in_place("add_", "destination += source, in the destination's memory")
