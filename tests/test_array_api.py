@@ -77,6 +77,8 @@ CASES = [
     ("roll axes", lambda xp, a: xp.roll(a, (1, -1), axis=(0, 1)), [_data((2, 3), I64)]),
     ("repeat int", lambda xp, a: xp.repeat(a, 2, axis=1), [_data((2, 3), F32)]),
     ("repeat array", lambda xp, a, r: xp.repeat(a, r), [numpy.array([1, 2, 3], I64), numpy.array([2, 0, 1], I64)]),
+    ("repeat one count broadcasts", lambda xp, a, r: (xp.repeat(a, r), xp.repeat(a[:0], r)),
+     [numpy.array([1, 2, 3], I64), numpy.array([2], I64)]),
     ("tile", lambda xp, a: xp.tile(a, (2, 1, 2)), [_data((2, 3), F32)]),
     ("squeeze", lambda xp, a: xp.squeeze(a, axis=(0, 2)), [_data((1, 3, 1), F32)]),
     ("unstack", lambda xp, a: xp.unstack(a, axis=1), [_data((2, 3), F32)]),

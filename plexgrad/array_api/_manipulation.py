@@ -139,8 +139,8 @@ def repeat(x, repeats, /, *, axis=None):
     extent = x.shape[axis]
     if isinstance(repeats, Tensor):
         counts = repeats.to(_dtypes.int64)
-        if counts.ndim == 0:
-            counts = counts.expand(extent)
+        if counts.ndim == 0 or tuple(counts.shape) == (1,):
+            counts = counts.reshape(()).expand(extent)  # one count broadcasts over the axis
     else:
         if repeats < 0:
             raise ValueError(f"repeat(): repeats must be non-negative, got {repeats}")
