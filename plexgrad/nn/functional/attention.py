@@ -13,7 +13,7 @@ import math
 import warnings
 
 from ...core import dtypes
-from ...core.factories import zeros
+from ...core.factories import arange, zeros
 from ...core.ops.activation import softmax
 from ...core.ops.elementwise import where
 from ...core.ops.linear import linear
@@ -25,7 +25,6 @@ _NEGATIVE_INFINITY = float("-inf")
 
 def _causal_keep(query_length, key_length, device):
     """Boolean ``(L, S)``: True on and below the diagonal (top-left aligned, as torch's ``tril``)."""
-    from ...core.factories import arange
     rows = arange(query_length, device=device).unsqueeze(-1)
     columns = arange(key_length, device=device).unsqueeze(0)
     return columns <= rows
