@@ -375,3 +375,21 @@ def test_a_plain_tensor_attribute_of_a_module_is_state(device):
         for _ in range(3):
             assert compiled(plexgrad.zeros(2, device=device)).tolist() == [1.0, 1.0]
     assert module.calls.item() == 3
+
+
+_SCALE = _Holder()
+
+
+def _scaled(value):
+    return value * globals()["_SCALE"].factor  # looked up by a string: not found as state
+
+
+def test_a_tensor_read_outside_the_found_state_is_an_input_not_a_constant(device):
+    _SCALE.factor = plexgrad.full((3,), 2.0, device=device)
+    scaled = plexgrad.compile(lambda value: _scaled(value))
+    ones = plexgrad.ones(3, device=device)
+    assert scaled(ones).tolist() == [2.0, 2.0, 2.0]
+    _SCALE.factor.fill_(5.0)  # an eager write between calls: the next call must see it
+    assert scaled(ones).tolist() == [5.0, 5.0, 5.0]
+    if device == "jax":
+        assert scaled.programs == 1  # traced again once, with the tensor as an input

@@ -24,7 +24,7 @@ from ..core.dispatch import backend_for_type
 from ..core.tensor import Tensor
 from ..core.tracing import GraphBreak
 from .graph_breaks import CompileWarning, GraphBreakError, GraphBreakWarning, describe_break
-from .program import trace
+from .program import HiddenInputs, trace
 from .state import StepState, discover
 
 CACHE_LIMIT = 8
@@ -113,7 +113,8 @@ class CompiledFunction:
             key = (state.read(arguments)[3], call_key)
             program = self._programs.get(key)
             if program is None:
-                program = self._trace(compiler, key, args, kwargs, entries, roots, donated)
+                program = self._trace(compiler, key, args, kwargs, arguments, entries, roots, donated)
+                entries, roots, donated, check = state.read_fast(arguments)  # tracing may have found more state
             if untouched and program is not _EAGER:
                 last[0].successors[call_key] = program
         if program is _EAGER:
@@ -140,7 +141,7 @@ class CompiledFunction:
                               "compiled functions run eagerly there", CompileWarning, stacklevel=3)
         return found
 
-    def _trace(self, compiler, key, args, kwargs, entries, roots, donated):
+    def _trace(self, compiler, key, args, kwargs, arguments, entries, roots, donated):
         if len(self._programs) >= CACHE_LIMIT:
             if "cache" not in self._warned:
                 self._warned.add("cache")
@@ -150,7 +151,14 @@ class CompiledFunction:
             self._programs[key] = _EAGER
             return _EAGER
         try:
-            program = trace(compiler, self._state, self._function, args, kwargs, entries, roots, donated)
+            while True:
+                try:
+                    program = trace(compiler, self._state, self._function, args, kwargs, entries, roots, donated)
+                    break
+                except HiddenInputs as found:  # tensors the state search missed: make them state, retrace
+                    self._state.loose.extend(found.tensors)
+                    entries, roots, donated, _ = self._state.read_fast(arguments)
+                    key = (self._state.read(arguments)[3], key[1])
         except (GraphBreak,) + compiler.trace_errors as error:
             message, where = describe_break(error, self._name)
             if self._fullgraph:

@@ -22,7 +22,7 @@ generator)``, ``trace_errors`` (what it raises when traced Python reads a value)
 ``is_symbolic(value)``.
 """
 
-__all__ = ["Program", "trace"]
+__all__ = ["Program", "trace", "HiddenInputs"]
 
 import gc
 import time
@@ -153,13 +153,28 @@ def trace(compiler, state, function, args, kwargs, entries, roots, donated):
     uses_random = False
     generator = default_generator.numpy_generator.bit_generator
     generator_state = generator.state  # tracing draws nothing from the stream the replays and eager code use
+    known = {id(root) for root in roots}
+
+    def constants_seen(constants):
+        # a tensor the state search missed, read by the step, was captured as a constant: a
+        # replay would keep its old values after an eager write, so it becomes an input
+        captured = {id(array) for array in constants}
+        hidden = []
+        for reference, data in existing:
+            tensor = reference()
+            if tensor is not None and id(data) in captured:
+                root = tensor._base if tensor._base is not None else tensor
+                if id(root) not in known:
+                    hidden.append(tensor)
+        if hidden:
+            raise HiddenInputs(hidden)
     try:
         try:
-            run = compiler.build(pure, donated_arrays, (kept_arrays, fed_examples, None))
+            run = compiler.build(pure, donated_arrays, (kept_arrays, fed_examples, None), constants_seen)
         except _NeedsRandomKey:
             uses_random = True
             example_key = compiler.random_key(default_generator.numpy_generator)
-            run = compiler.build(pure, donated_arrays, (kept_arrays, fed_examples, example_key))
+            run = compiler.build(pure, donated_arrays, (kept_arrays, fed_examples, example_key), constants_seen)
     finally:
         generator.state = generator_state
     return Program(run, donated_order, kept_order, recorded["root_writes"], recorded["actions"],
@@ -171,7 +186,9 @@ def _existing_tensors():
     state search did not find: a replay would silently skip them)."""
     references = []
     for value in gc.get_objects():
-        if isinstance(value, Tensor):
+        # type(), not isinstance(): isinstance reads __class__, which dereferences weak proxies
+        # (ReferenceError when dead) and wakes lazy module attributes (deprecation warnings)
+        if issubclass(type(value), Tensor):
             references.append((weakref.ref(value), value._data))
     return references
 
@@ -196,6 +213,15 @@ def _check_no_hidden_writes(compiler, existing, roots):
                          f"{tensor._dtype}) that is not among its state (parameters, buffers, "
                          "gradients, optimizer state, tensors named in the function or its closure, "
                          "arguments); register it as a buffer or pass it as an argument")
+
+
+class HiddenInputs(Exception):
+    """The step read tensors that are not among its state (``tensors``): trace again with them
+    as state."""
+
+    def __init__(self, tensors):
+        super().__init__(f"{len(tensors)} tensors read by the step are not among its state")
+        self.tensors = tensors
 
 
 class _NeedsRandomKey(Exception):

@@ -36,14 +36,19 @@ class JaxCompiler:
         """True for a traced (symbolic) value, which must not leave the program as a Python object."""
         return isinstance(value, self._jax.core.Tracer)
 
-    def build(self, pure, donated, kept):
+    def build(self, pure, donated, kept, constants_seen=None):
         """Trace ``pure(donated, kept)`` now and compile it; returns ``run(donated, kept) -> outputs``.
 
         ``donated`` arrays (the state the step updates) are given to XLA to reuse for the
-        outputs: after a call they are deleted, so the caller writes the outputs back."""
+        outputs: after a call they are deleted, so the caller writes the outputs back.
+        ``constants_seen(arrays)``, called after tracing, sees the arrays the trace captured as
+        constants (it may raise to stop before compiling)."""
         jitted = self._jax.jit(pure, donate_argnums=(0,))
         started = time.perf_counter()
-        lowered = scoped(jitted.lower)(donated, kept)
+        traced_program = scoped(jitted.trace)(donated, kept)
+        if constants_seen is not None:
+            constants_seen(traced_program.jaxpr.consts)
+        lowered = scoped(traced_program.lower)()
         traced = time.perf_counter()
         compiled = scoped(lowered.compile)()
         self.last_build_seconds = (traced - started, time.perf_counter() - traced)  # (trace, XLA compile)
