@@ -31,9 +31,9 @@ _current = None
 
 
 def current_group(what):
-    """The initialised default group, or a RuntimeError saying how to initialise one."""
+    """The initialised default group, or torch's ValueError saying how to initialise one."""
     if _current is None:
-        raise RuntimeError(f"{what}: {NOT_INITIALISED}")
+        raise ValueError(f"{what}: {NOT_INITIALISED}")
     return _current
 
 

@@ -1314,7 +1314,33 @@ TORCH_NAMES = [
     _both("fft.rfftfreq", lambda lib, x: lib.fft.rfftfreq(6, dtype=x.dtype, device=x.device) * x, T((4,))),
 ]
 
-ENTRIES += MATRIX_SHAPES + KEYWORD_FORMS + SPECIAL_FUNCTIONS + TORCH_NAMES
+
+
+def _lstm_cell(lib, x, h, c, w_ih, w_hh, b_ih, b_hh):
+    """One LSTM cell step (plexgrad: the fused lstm_cell_state/output ops; torch: torch.lstm_cell)."""
+    if lib is pg:
+        from ..nn.modules.rnn_steps import lstm_step
+        _, (h, c) = lstm_step(pg.nn.functional.linear(x, w_ih, b_ih), (h, c), w_hh, b_hh)
+    else:
+        h, c = lib.lstm_cell(x, (h, c), w_ih, w_hh, b_ih, b_hh)
+    return lib.cat([h, c], -1)
+
+
+def _gru_cell(lib, x, h, w_ih, w_hh, b_ih, b_hh):
+    """One GRU cell step (plexgrad: the fused gru_cell op; torch: torch.gru_cell)."""
+    if lib is pg:
+        from ..nn.modules.rnn_steps import gru_step
+        return gru_step(pg.nn.functional.linear(x, w_ih, b_ih), (h,), w_hh, b_hh)[0]
+    return lib.gru_cell(x, h, w_ih, w_hh, b_ih, b_hh)
+
+
+RECURRENT_AND_BITS = [
+    _both("lstm_cell", _lstm_cell, T((2, 2)), T((2, 3)), T((2, 3)), T((12, 2)), T((12, 3)), T((12,)), T((12,))),
+    _both("gru_cell", _gru_cell, T((2, 2)), T((2, 3)), T((9, 2)), T((9, 3)), T((9,)), T((9,))),
+    _both("nextafter", lambda lib, a, b: lib.nextafter(a, b), T((2, 3)), T((2, 3)), grad=False),
+]
+
+ENTRIES += MATRIX_SHAPES + KEYWORD_FORMS + SPECIAL_FUNCTIONS + TORCH_NAMES + RECURRENT_AND_BITS
 
 _names = [entry.name for entry in ENTRIES]
 assert len(_names) == len(set(_names)), sorted(name for name in _names if _names.count(name) > 1)

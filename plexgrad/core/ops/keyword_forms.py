@@ -109,3 +109,8 @@ def round(input, *, decimals=0):
     scale = 10.0 ** decimals
     return ew.round(input * scale) / scale if decimals > 0 else ew.round(input / (10.0 ** -decimals)) * (
         10.0 ** -decimals)
+
+
+# the declared op behind each keyword form (the seam's listings and dtype checks read ``function.op``)
+add.op, sub.op, div.op, remainder.op, floor_divide.op = ew.add.op, ew.sub.op, ew.div.op, ew.remainder.op, \
+    ew.floor_divide.op
